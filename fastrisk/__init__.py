@@ -1,0 +1,13 @@
+"""fastrisk: exact, fast standard and adversarial risks of min-norm, ridge and NTK estimators.
+
+Conventions: unnormalised ridge ``||y - X theta||^2 + lam ||theta||^2``; attack ball
+``||delta||_p <= eps``; standard risk ``||theta - theta_star||_Sigma^2``. See the README.
+"""
+
+from . import risk, spectra
+from .design import GaussianDesign
+from .ridge import RidgePath, ridge_path_risks
+
+__version__ = "0.1.0"
+
+__all__ = ["GaussianDesign", "RidgePath", "ridge_path_risks", "risk", "spectra", "__version__"]

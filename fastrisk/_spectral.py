@@ -1,0 +1,94 @@
+"""One symmetric eigendecomposition reused for every penalty (shared by linear and kernel ridge).
+
+``K = U diag(s) U^T`` with ``s`` ascending. Eigenvalues at or below the rank tolerance are *null*:
+they get spectral filter 0 (pseudo-inverse convention), so ``lam = 0`` is the min-norm interpolator
+even for a rank-deficient Gram. A penalty is legal when ``s_min + lam > 0`` (``s_min = 0`` when some
+eigenvalue is null): negative penalties above ``-s_min`` are allowed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg
+
+from . import config
+from ._validation import check_lam
+from .kernels import filter_matrix, filtered_sums
+
+__all__ = ["SpectralGram"]
+
+
+class SpectralGram:
+    """Eigen-pairs of a symmetric PSD Gram and the spectral-filter machinery on top of them.
+
+    Parameters
+    ----------
+    gram : ndarray (g, g)
+        Symmetric PSD matrix, already validated (finite, square). Only its lower triangle is read.
+    rank_dim : int, optional
+        The larger dimension of the data behind the Gram (``max(n, p)`` for ``X X^T``), used in the
+        rank tolerance ``RANK_RTOL * rank_dim * eps(dtype) * max(s)``. Defaults to ``g``.
+    overwrite : bool
+        Let LAPACK overwrite ``gram`` (saves one g x g copy).
+
+    Attributes
+    ----------
+    s : ndarray (g,) float64, ascending eigenvalues (null ones kept as computed)
+    U : ndarray (g, g) float64, orthonormal eigenvectors (columns)
+    start : int, number of null eigenvalues (components ``i < start`` are dropped)
+    rank : int, ``g - start``
+    tol : float, the rank tolerance used
+    """
+
+    def __init__(self, gram: np.ndarray, *, rank_dim: int | None = None, overwrite: bool = False):
+        g = gram.shape[0]
+        s, U = scipy.linalg.eigh(gram, lower=True, overwrite_a=overwrite, check_finite=False,
+                                 driver=config.EIGH_DRIVER)
+        eps = np.finfo(s.dtype).eps
+        smax = float(np.abs(s).max()) if g else 0.0
+        self.tol = config.RANK_RTOL * (rank_dim or g) * eps * smax
+        self.s = s.astype(np.float64)
+        self.U = U if U.dtype == np.float64 else U.astype(np.float64)
+        self.start = int(np.searchsorted(self.s, self.tol, side="right"))
+        self.rank = g - self.start
+        self.dim = g
+
+    @property
+    def s_min(self) -> float:
+        """Smallest eigenvalue counted as non-null, or 0 when the Gram is rank-deficient."""
+        return 0.0 if self.start > 0 else float(self.s[0])
+
+    def check_lam(self, lam, what: str = "the Gram") -> np.ndarray:
+        """Validate penalties against the spectrum: ``lam > -s_min`` (0 allowed when rank-deficient)."""
+        lam = check_lam(lam)
+        lo = float(lam.min())
+        if lo < 0 and lo <= -self.s_min:
+            if self.start > 0:
+                raise ValueError(
+                    f"lam must be >= 0 here: {what} is rank-deficient (rank {self.rank} of "
+                    f"{self.dim}), so its smallest eigenvalue is 0; got min(lam) = {lo!r}")
+            raise ValueError(
+                f"lam must be > -(smallest eigenvalue of {what}) = {-self.s_min!r}; got min(lam) = "
+                f"{lo!r}")
+        return lam
+
+    def filter(self, lam: np.ndarray, coef: np.ndarray) -> np.ndarray:
+        """``W[i, l] = coef[i] / (s[i] + lam[l])`` (0 on null components), shape (g, L)."""
+        out = np.empty((self.dim, lam.shape[0]))
+        filter_matrix(self.s, self.start, lam, np.ascontiguousarray(coef, dtype=np.float64), out)
+        return out
+
+    def sums(self, lam: np.ndarray, a1=None, a2=None) -> tuple[np.ndarray, np.ndarray]:
+        """Per-penalty ``sum_i a1[k, i] f_i`` (k1, L) and ``sum_i a2[k, i] f_i**2`` (k2, L)."""
+        a1 = np.zeros((0, self.dim)) if a1 is None else np.ascontiguousarray(np.atleast_2d(a1), dtype=np.float64)
+        a2 = np.zeros((0, self.dim)) if a2 is None else np.ascontiguousarray(np.atleast_2d(a2), dtype=np.float64)
+        L = lam.shape[0]
+        o1 = np.empty((a1.shape[0], L))
+        o2 = np.empty((a2.shape[0], L))
+        filtered_sums(self.s, self.start, lam, a1, a2, o1, o2)
+        return o1, o2
+
+    def df(self, lam: np.ndarray) -> np.ndarray:
+        """Effective degrees of freedom ``sum_i s_i / (s_i + lam)`` over non-null components."""
+        o1, _ = self.sums(lam, a1=self.s)
+        return o1[0]

@@ -1,0 +1,195 @@
+"""Gaussian population designs: x ~ N(0, Sigma), y = x^T theta_star + noise * N(0, 1).
+
+Randomness: one :class:`numpy.random.SeedSequence` per call, with fixed child keys
+(``(0, c)`` for column chunk ``c`` of X, ``(1,)`` for the label noise), so that any block can be
+regenerated on its own and the data never depend on the block size the caller uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from . import config
+from ._validation import (
+    check_cov,
+    check_noise,
+    check_positive_int,
+    check_vector,
+)
+
+__all__ = ["GaussianDesign", "as_seed_sequence"]
+
+
+def as_seed_sequence(seed) -> np.random.SeedSequence:
+    """An int, a SeedSequence or None (fresh OS entropy) as a SeedSequence."""
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if seed is None or isinstance(seed, (int, np.integer)):
+        if seed is not None and seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        return np.random.SeedSequence(None if seed is None else int(seed))
+    raise TypeError(f"seed must be an int, a numpy.random.SeedSequence or None, got {seed!r}")
+
+
+def _child(ss: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
+    # Deterministic children (SeedSequence.spawn would depend on how often it was called before).
+    return np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + key)
+
+
+class GaussianDesign:
+    """Population ``x ~ N(0, Sigma)``, ``y = x^T theta_star + noise * z`` with ``z ~ N(0, 1)``.
+
+    Parameters
+    ----------
+    spectrum : array_like, shape (p,), optional
+        Eigenvalues of a diagonal Sigma (e.g. from :mod:`fastrisk.spectra`). Give this or ``cov``.
+    theta_star : array_like, shape (p,)
+        Ground-truth coefficients (required).
+    noise : float, default 0.0
+        Standard deviation sigma of the additive label noise (not the variance).
+    cov : array_like, shape (p,) or (p, p), optional
+        Covariance: 1-D means diagonal (same as ``spectrum``); 2-D must be symmetric PSD.
+
+    Attributes
+    ----------
+    p : int
+    cov : ndarray, (p,) for diagonal Sigma, (p, p) otherwise
+    theta_star : ndarray (p,)
+    noise : float
+    is_diagonal : bool
+    """
+
+    def __init__(self, spectrum=None, theta_star=None, noise: float = 0.0, *, cov=None):
+        if (spectrum is None) == (cov is None):
+            raise TypeError("GaussianDesign needs exactly one of spectrum= or cov=")
+        c = check_cov(spectrum if cov is None else cov, name="spectrum" if cov is None else "cov")
+        p = c.shape[0]
+        if theta_star is None:
+            raise TypeError("theta_star is required: the ground-truth coefficients, shape (p,)")
+        self.cov = c
+        self.p = p
+        self.theta_star = np.ascontiguousarray(check_vector(theta_star, p, "theta_star"))
+        self.noise = check_noise(noise)
+        self.is_diagonal = c.ndim == 1
+        self._factor = None
+
+    # ----------------------------------------------------------------------------- population
+    @property
+    def spectrum(self) -> np.ndarray:
+        """Eigenvalues of Sigma, non-increasing."""
+        if self.is_diagonal:
+            return np.sort(self.cov)[::-1]
+        return np.linalg.eigvalsh(self.cov)[::-1].clip(min=0.0)
+
+    def cov_matvec(self, v: np.ndarray) -> np.ndarray:
+        """Sigma @ v."""
+        return self.cov * v if self.is_diagonal else self.cov @ v
+
+    def sigma_norm_sq(self, v: np.ndarray) -> float:
+        """``v^T Sigma v``."""
+        return float(v @ self.cov_matvec(v))
+
+    def excess_risk(self, theta) -> float:
+        """Standard (excess) risk ``(theta - theta_star)^T Sigma (theta - theta_star)`` of one vector."""
+        d = check_vector(theta, self.p, "theta") - self.theta_star
+        return self.sigma_norm_sq(d)
+
+    @property
+    def trace(self) -> float:
+        """``tr(Sigma) = E ||x||_2^2``."""
+        return float(self.cov.sum() if self.is_diagonal else np.trace(self.cov))
+
+    # ----------------------------------------------------------------------------- sampling
+    def _sqrt_factor(self) -> np.ndarray:
+        # Sigma = Q diag(w) Q^T, F = diag(sqrt w) Q^T so that x = F^T z has covariance Sigma.
+        if self._factor is None:
+            w, Q = np.linalg.eigh(self.cov)
+            self._factor = np.ascontiguousarray(np.sqrt(w.clip(min=0.0))[:, None] * Q.T)
+        return self._factor
+
+    def iter_blocks(self, n: int, seed, block: int | None = None, dtype=np.float64
+                    ) -> Iterator[tuple[int, int, np.ndarray]]:
+        """Yield ``(start, stop, X[:, start:stop])`` column blocks of the design (diagonal Sigma only).
+
+        ``block`` is rounded up to a multiple of :data:`fastrisk.config.GEN_BLOCK`; the blocks are
+        the same numbers as the columns of :meth:`sample` for the same ``n`` and ``seed``, so a
+        streaming reduction can regenerate any block instead of holding X.
+        """
+        if not self.is_diagonal:
+            raise ValueError("iter_blocks needs a diagonal covariance; a 2-D cov mixes all columns")
+        n = check_positive_int(n, "n")
+        ss = as_seed_sequence(seed)
+        g = config.GEN_BLOCK
+        step = g if block is None else g * max(1, -(-check_positive_int(block, "block") // g))
+        sd = np.sqrt(self.cov)
+        for start in range(0, self.p, step):
+            stop = min(start + step, self.p)
+            out = np.empty((n, stop - start), dtype=dtype)
+            for c0 in range(start, stop, g):
+                c1 = min(c0 + g, stop)
+                rng = np.random.Generator(np.random.PCG64(_child(ss, 0, c0 // g)))
+                z = rng.standard_normal((n, c1 - c0))
+                z *= sd[c0:c1]
+                out[:, c0 - start:c1 - start] = z
+            yield start, stop, out
+
+    def sample(self, n: int, seed=None, *, block: int | None = None, dtype=np.float64
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Draw ``n`` i.i.d. pairs.
+
+        Parameters
+        ----------
+        n : int
+            Sample size (>= 1).
+        seed : int, numpy.random.SeedSequence or None
+            The same seed gives the same (X, y) whatever ``block``; rows are nested (the first
+            ``n1`` rows for ``n > n1`` equal the sample of size ``n1``).
+        block : int, optional
+            Columns generated at once (memory only; never changes the numbers).
+        dtype : numpy dtype, default float64
+            float32 returns the float64 draw rounded to float32.
+
+        Returns
+        -------
+        X : ndarray (n, p), C-contiguous
+        y : ndarray (n,), float64, ``X @ theta_star + noise * z`` computed in float64
+        """
+        n = check_positive_int(n, "n")
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+        ss = as_seed_sequence(seed)
+        X = np.empty((n, self.p), dtype=dtype)
+        signal = np.zeros(n)
+        if self.is_diagonal:
+            for start, stop, xb in self.iter_blocks(n, ss, block=block, dtype=np.float64):
+                X[:, start:stop] = xb
+                signal += xb @ self.theta_star[start:stop]
+        else:
+            F = self._sqrt_factor()
+            acc = np.zeros((n, self.p))
+            g = config.GEN_BLOCK
+            for c0 in range(0, self.p, g):
+                c1 = min(c0 + g, self.p)
+                rng = np.random.Generator(np.random.PCG64(_child(ss, 0, c0 // g)))
+                acc += rng.standard_normal((n, c1 - c0)) @ F[c0:c1]
+            X[...] = acc
+            signal = acc @ self.theta_star
+        y = signal
+        if self.noise > 0:
+            rng = np.random.Generator(np.random.PCG64(_child(ss, 1)))
+            y = y + self.noise * rng.standard_normal(n)
+        return X, y
+
+    def __repr__(self) -> str:
+        kind = "diagonal" if self.is_diagonal else "full"
+        return f"GaussianDesign(p={self.p}, cov={kind}, noise={self.noise:g})"
+
+
+def _as_design(design) -> GaussianDesign:
+    if not isinstance(design, GaussianDesign):
+        raise TypeError(f"design must be a fastrisk.GaussianDesign, got {type(design).__name__}")
+    return design
+

@@ -1,0 +1,20 @@
+"""Numba kernels: no validation, no Python objects, plain contiguous arrays in and out.
+
+Every kernel here has a plain-NumPy twin in ``tests/naive.py`` and is compared with it on random
+shapes in ``tests/test_kernels.py``. The API layer (``fastrisk.ridge``, ``fastrisk.risk``) validates
+arguments once and then calls these.
+"""
+
+from .attacks import adversarial_closed_form, residual_moments
+from .norms import finish_norms, reduce_coef_block
+from .spectral import colwise_dot, filter_matrix, filtered_sums
+
+__all__ = [
+    "adversarial_closed_form",
+    "colwise_dot",
+    "filter_matrix",
+    "filtered_sums",
+    "finish_norms",
+    "reduce_coef_block",
+    "residual_moments",
+]

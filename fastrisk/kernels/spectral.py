@@ -1,0 +1,75 @@
+"""Per-penalty spectral reductions: every penalty from one eigendecomposition.
+
+Notation: Gram eigenvalues ``s`` (ascending, as eigh returns them); components ``i < start`` are
+numerically null and contribute exactly zero (pseudo-inverse convention); the spectral filter of
+penalty ``lam`` is ``f_i = 1 / (s_i + lam)``.
+"""
+
+from __future__ import annotations
+
+from numba import njit, prange
+
+from ..config import FASTMATH
+
+
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
+def filter_matrix(s, start, lam, coef, out):
+    """``out[i, l] = coef[i] / (s[i] + lam[l])`` for ``i >= start``, 0 for null components.
+
+    s, coef: (g,) float64; lam: (L,) float64; out: (g, L) float64, C-contiguous.
+    """
+    g = s.shape[0]
+    L = lam.shape[0]
+    for i in prange(g):
+        if i < start:
+            for l in range(L):
+                out[i, l] = 0.0
+        else:
+            si = s[i]
+            ci = coef[i]
+            for l in range(L):
+                out[i, l] = ci / (si + lam[l])
+
+
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
+def filtered_sums(s, start, lam, a1, a2, out1, out2):
+    """Per penalty, ``out1[k, l] = sum_i a1[k, i] f_i`` and ``out2[k, l] = sum_i a2[k, i] f_i**2``.
+
+    Covers ``||theta||_2^2 = sum s_i z_i^2 f_i^2``, ``theta^T v = sum c_i h_i f_i`` and similar
+    O(g) per-penalty sums, without forming the (g, L) filter matrix.
+    s: (g,); lam: (L,); a1: (k1, g); a2: (k2, g); out1: (k1, L); out2: (k2, L); float64.
+    """
+    g = s.shape[0]
+    L = lam.shape[0]
+    k1 = a1.shape[0]
+    k2 = a2.shape[0]
+    for l in prange(L):
+        lm = lam[l]
+        for k in range(k1):
+            out1[k, l] = 0.0
+        for k in range(k2):
+            out2[k, l] = 0.0
+        for i in range(start, g):
+            f = 1.0 / (s[i] + lm)
+            for k in range(k1):
+                out1[k, l] += a1[k, i] * f
+            f2 = f * f
+            for k in range(k2):
+                out2[k, l] += a2[k, i] * f2
+
+
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
+def colwise_dot(A, B, out):
+    """``out[l] = sum_i A[i, l] * B[i, l]`` for (g, L) C-contiguous A, B (quadratic forms w^T M w
+    for all penalties at once, with B = M @ W computed by BLAS)."""
+    g, L = A.shape
+    nchunk = min(L, 64)
+    step = (L + nchunk - 1) // nchunk
+    for c in prange(nchunk):
+        l0 = c * step
+        l1 = min(L, l0 + step)
+        for l in range(l0, l1):
+            out[l] = 0.0
+        for i in range(g):
+            for l in range(l0, l1):
+                out[l] += A[i, l] * B[i, l]

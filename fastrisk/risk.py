@@ -1,0 +1,157 @@
+"""Closed forms for linear predictors: dual norms, the exact inner maximum, Gaussian adversarial risk.
+
+Conventions (fixed across the package):
+
+- attack ball ``||delta||_p <= eps`` with ``p`` in [1, inf]; the dual exponent ``q`` (1/p + 1/q = 1)
+  is derived, never asked for;
+- standard (excess) risk ``R(theta) = ||theta - theta_star||_Sigma^2``;
+- adversarial risk, ``target=``:
+  ``"clean"``: ``E_x max_delta ((x + delta)^T theta - x^T theta_star)^2`` (the paper's robust ground truth);
+  ``"noisy"``: ``E_{x,y} max_delta (y - (x + delta)^T theta)^2`` (Javanmard et al.; Ribeiro & Schon);
+  ``"consistent"`` (l2 only): ``delta`` restricted to the orthogonal complement of theta_star
+  (Donhauser et al.).
+
+For Gaussian x and ``a = sqrt(R)`` (clean, consistent) or ``sqrt(R + sigma^2)`` (noisy), ``b`` the
+relevant dual norm of theta: ``R_eps = a^2 + 2 sqrt(2/pi) eps a b + eps^2 b^2``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._validation import (
+    as_float_array,
+    check_eps,
+    check_noise,
+    check_norm,
+    check_q,
+    check_target,
+    dual_exponent,
+)
+from .kernels import adversarial_closed_form
+
+__all__ = [
+    "SQRT_2_OVER_PI",
+    "dual_exponent",
+    "lq_norm",
+    "optimal_perturbation",
+    "gaussian_adversarial_risk",
+    "ground_truth_adversarial_risk",
+    "distribution_free_bounds",
+]
+
+#: ``E|Z|`` for ``Z ~ N(0, 1)``.
+SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def lq_norm(theta, q: float) -> float:
+    """``||theta||_q`` for q in [1, inf] (q = inf is the max-abs norm)."""
+    q = check_q(q)
+    theta = as_float_array(theta, "theta", ndim=1, dtype=np.float64)
+    return float(np.linalg.norm(theta, ord=np.inf if math.isinf(q) else q))
+
+
+def optimal_perturbation(theta, eps: float, norm: float = 2, sign: float = 1.0) -> np.ndarray:
+    """A maximiser ``delta*`` of ``sign * delta^T theta`` over ``||delta||_p <= eps``.
+
+    ``delta* = eps * sign * u`` with ``||u||_p = 1`` and ``u^T theta = ||theta||_q`` (Hoelder equality):
+    ``p = 2``: ``theta / ||theta||_2``; ``p = inf``: ``sign(theta)``; ``p = 1``: a signed basis vector at
+    ``argmax |theta_j|``; otherwise ``u_i ∝ sign(theta_i) |theta_i|**(q - 1)``. For a residual
+    ``r``, ``sign = sign(r)`` makes ``(r + delta^T theta)**2 = (|r| + eps ||theta||_q)**2``.
+    """
+    p, q = check_norm(norm)
+    eps_arr = check_eps(eps)
+    if eps_arr.size != 1:
+        raise ValueError("eps must be a single radius here")
+    theta = as_float_array(theta, "theta", ndim=1, dtype=np.float64)
+    sgn = 1.0 if sign >= 0 else -1.0
+    u = np.zeros_like(theta)
+    if not np.any(theta):
+        return u
+    if p == 1.0:
+        j = int(np.argmax(np.abs(theta)))
+        u[j] = np.sign(theta[j])
+    elif math.isinf(p):
+        u = np.sign(theta)
+    elif p == 2.0:
+        u = theta / np.linalg.norm(theta)
+    else:
+        a = np.abs(theta) / np.abs(theta).max()
+        u = np.sign(theta) * a ** (q - 1.0)
+        u /= np.linalg.norm(u, ord=p)
+    return float(eps_arr[0]) * sgn * u
+
+
+def gaussian_adversarial_risk(standard_risk, coef_norm, eps, target: str = "clean",
+                              noise: float = 0.0) -> np.ndarray:
+    """Closed-form adversarial risk for Gaussian x, shape (L, E).
+
+    Parameters
+    ----------
+    standard_risk : array_like (L,)
+        ``R = ||theta - theta_star||_Sigma^2`` per estimator (>= 0).
+    coef_norm : array_like (L,)
+        ``b``: the dual norm ``||theta||_q`` of each estimator (for ``"consistent"``, the l2 norm of
+        theta projected off theta_star).
+    eps : array_like (E,)
+        Attack radii (>= 0), absolute (the same units as x).
+    target : {"clean", "noisy", "consistent"}
+    noise : float
+        Label-noise standard deviation sigma (used by ``"noisy"``).
+    """
+    R = as_float_array(standard_risk, "standard_risk", dtype=np.float64)
+    b = as_float_array(coef_norm, "coef_norm", dtype=np.float64)
+    R = np.atleast_1d(R)
+    b = np.atleast_1d(b)
+    if R.ndim != 1 or R.shape != b.shape:
+        raise ValueError(f"standard_risk and coef_norm must be 1-D of one length, got {R.shape}, {b.shape}")
+    if np.any(R < 0) or np.any(b < 0):
+        raise ValueError("standard_risk and coef_norm must be >= 0")
+    eps = check_eps(eps)
+    if not isinstance(target, str) or target not in ("clean", "noisy", "consistent"):
+        raise ValueError(f"target must be one of ('clean', 'noisy', 'consistent'), got {target!r}")
+    noise = check_noise(noise)
+    return _closed_form(R, b, eps, target, noise)
+
+
+def _closed_form(R, b, eps, target, noise):
+    # Kernel call on validated float64 arrays.
+    m2 = R + noise**2 if target == "noisy" else R
+    m2 = np.ascontiguousarray(m2, dtype=np.float64)
+    m1 = SQRT_2_OVER_PI * np.sqrt(m2)
+    out = np.empty((m2.shape[0], eps.shape[0]))
+    adversarial_closed_form(m2, m1, np.ascontiguousarray(b, dtype=np.float64), eps, out)
+    return out
+
+
+def ground_truth_adversarial_risk(theta_star, eps, norm: float = 2, target: str = "clean",
+                                  noise: float = 0.0) -> np.ndarray:
+    """Adversarial risk of theta_star itself, shape (E,).
+
+    clean: ``eps^2 ||theta*||_q^2``; noisy (Gaussian): ``sigma^2 + 2 sqrt(2/pi) eps sigma ||theta*||_q
+    + eps^2 ||theta*||_q^2``; consistent: 0 (perturbations orthogonal to theta* cannot move it).
+    """
+    p, q = check_norm(norm)
+    target = check_target(target, p)
+    noise = check_noise(noise)
+    eps = check_eps(eps)
+    ts = as_float_array(theta_star, "theta_star", ndim=1, dtype=np.float64)
+    b = 0.0 if target == "consistent" else float(np.linalg.norm(ts, ord=q))
+    return _closed_form(np.zeros(1), np.array([b]), eps, target, noise)[0]
+
+
+def distribution_free_bounds(S, b, eps) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds valid for any distribution: ``S + eps^2 b^2 <= R_eps <= (sqrt(S) + eps b)^2``.
+
+    ``S`` is the standard risk (clean) or the total risk ``R + sigma^2`` (noisy), ``b = ||theta||_q``.
+    Returns (lower, upper), each (L, E).
+    """
+    S = np.atleast_1d(as_float_array(S, "S", dtype=np.float64))
+    b = np.atleast_1d(as_float_array(b, "b", dtype=np.float64))
+    eps = check_eps(eps)
+    eb = eps[None, :] * b[:, None]
+    return S[:, None] + eb**2, (np.sqrt(S)[:, None] + eb) ** 2
+
+
