@@ -164,9 +164,11 @@ class GaussianDesign:
         X = np.empty((n, self.p), dtype=dtype)
         signal = np.zeros(n)
         if self.is_diagonal:
+            g = config.GEN_BLOCK
             for start, stop, xb in self.iter_blocks(n, ss, block=block, dtype=np.float64):
                 X[:, start:stop] = xb
-                signal += xb @ self.theta_star[start:stop]
+                for c0 in range(start, stop, g):  # fixed summation order: y independent of block
+                    signal += xb[:, c0 - start:c0 - start + g] @ self.theta_star[c0:c0 + g]
         else:
             F = self._sqrt_factor()
             acc = np.zeros((n, self.p))

@@ -6,6 +6,8 @@ Index convention: eigenvalue ``k`` runs over ``k = 1, ..., p`` as in Bartlett, L
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._validation import check_positive_int
@@ -126,9 +128,9 @@ def tail_mass(kind: str, p: int, **params) -> float:
         if a < 1 or (a == 1 and beta <= 1):
             return float("inf")
 
-        def f(t):
-            return t ** (-a) * np.log1p(t) ** (-beta)
+        def f(u):  # t = exp(u): int t^-a ln(1+t)^-beta dt = int e^{u(1-a)} ln(1+e^u)^-beta du
+            return np.exp(u * (1.0 - a)) * np.logaddexp(0.0, u) ** (-beta)
 
-        val, _ = integrate.quad(f, p + 0.5, np.inf, limit=200)
+        val, _ = integrate.quad(f, math.log(p + 0.5), np.inf, limit=500)
         return scale * float(val)
     raise ValueError(f"kind must be 'power_law' or 'bllt_log', got {kind!r}")
