@@ -80,8 +80,8 @@ class SpectralGram:
 
     def sums(self, lam: np.ndarray, a1=None, a2=None) -> tuple[np.ndarray, np.ndarray]:
         """Per-penalty ``sum_i a1[k, i] f_i`` (k1, L) and ``sum_i a2[k, i] f_i**2`` (k2, L)."""
-        a1 = np.zeros((0, self.dim)) if a1 is None else np.ascontiguousarray(np.atleast_2d(a1), dtype=np.float64)
-        a2 = np.zeros((0, self.dim)) if a2 is None else np.ascontiguousarray(np.atleast_2d(a2), dtype=np.float64)
+        a1 = np.zeros((0, self.dim)) if a1 is None else np.ascontiguousarray(np.atleast_2d(a1), np.float64)
+        a2 = np.zeros((0, self.dim)) if a2 is None else np.ascontiguousarray(np.atleast_2d(a2), np.float64)
         L = lam.shape[0]
         o1 = np.empty((a1.shape[0], L))
         o2 = np.empty((a2.shape[0], L))

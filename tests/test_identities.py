@@ -14,7 +14,6 @@ import fastrisk as fr
 from fastrisk import risk, spectra
 
 
-
 @pytest.fixture(scope="module")
 def problem():
     p, n = 400, 60

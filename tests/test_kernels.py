@@ -111,3 +111,26 @@ def test_adversarial_closed_form(L, E, seed):
     out = np.empty((L, E))
     K.adversarial_closed_form(m2, m1, b, eps, out)
     np.testing.assert_allclose(out, naive.adversarial_closed_form(m2, m1, b, eps), rtol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_count_nonfinite(dtype):
+    from fastrisk.kernels.checks import count_nonfinite
+
+    rng = np.random.default_rng(3)
+    for shape in [(1, 1), (7, 13), (64, 3)]:
+        a = rng.standard_normal(shape).astype(dtype)
+        assert count_nonfinite(a) == 0
+        idx = rng.choice(a.size, size=min(3, a.size), replace=False)
+        a.flat[idx] = [np.nan, np.inf, -np.inf][: idx.size]
+        assert count_nonfinite(a) == int((~np.isfinite(a)).sum())
+
+
+def test_validation_uses_fast_scan_on_large_inputs():
+    from fastrisk._validation import as_float_array
+
+    a = np.zeros((1024, 1024))
+    as_float_array(a, "X")
+    a[1000, 3] = np.nan
+    with pytest.raises(ValueError, match="X contains NaN or inf"):
+        as_float_array(a, "X")

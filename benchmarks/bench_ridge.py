@@ -1,0 +1,171 @@
+"""asv benchmarks for the linear core at an overparameterized size (n=2000, p=20000, E=100 radii).
+
+Compare within one ``asv run``:
+
+- ``Floor.time_f1``: one Gram (SYRK) + one eigh -- the floor F1;
+- ``Floor.time_f2``: F1 + one more Gram-sized SYRK (``X Sigma X^T``) -- the floor F2 for a general
+  diagonal Sigma;
+- ``RidgeRisks.time_path``: fastrisk, Gram + eigh + standard risk + adversarial risk for all
+  (penalty, radius) pairs, by spectrum and attack norm;
+- ``NumpyWay.time_path``: the plain-NumPy way (all penalties as one GEMM ``X^T U W``, which holds a
+  (p, L) array);
+- ``SklearnLoop.time_fit_loop``: scikit-learn ``Ridge(alpha).fit`` per penalty, run for 5 penalties
+  only (each fit refactorises; multiply by L/5 to extrapolate).
+
+Sizes can be shrunk for a smoke run with ``FASTRISK_BENCH_SMALL=1``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import scipy.linalg
+
+import fastrisk as fr
+from fastrisk import spectra
+
+from ._common import pin_blas_threads
+
+SMALL = os.environ.get("FASTRISK_BENCH_SMALL") == "1"
+N, P = (200, 2000) if SMALL else (2000, 20000)
+E = 100
+
+
+def _spectrum(kind: str, p: int) -> np.ndarray:
+    if kind == "spiked":
+        return spectra.spiked(p, 10, spike=1.0, tail=0.05)
+    if kind == "isotropic":
+        return spectra.isotropic(p)
+    return spectra.power_law(p, a=1.0)
+
+
+def make(kind: str, n: int = N, p: int = P, seed: int = 0):
+    c = _spectrum(kind, p)
+    ts = np.zeros(p)
+    ts[0] = 1.0
+    design = fr.GaussianDesign(c, ts, noise=1.0)
+    X, y = design.sample(n, seed=seed)
+    return design, X, y
+
+
+def penalties(L: int, n: int = N) -> np.ndarray:
+    return np.concatenate([[0.0], n * np.logspace(-4, 2, L - 1)])
+
+
+def warm_up() -> None:
+    """Compile (or load from cache) every kernel on the paths benchmarked, outside the timings."""
+    for kind in ("spiked", "power_law"):
+        d, X, y = make(kind, 20, 300, seed=1)
+        rp = fr.RidgePath(X, y, penalties(7, 20))
+        for norm in (2, np.inf):
+            rp.adversarial_risk(d, np.linspace(0, 1, 3), norm=norm)
+        for route in ("struct", "gram", "pass"):
+            r2 = fr.RidgePath(X, y, penalties(7, 20))
+            r2._route_override = route
+            r2.standard_risk(d)
+
+
+class Floor:
+    """F1 = X X^T + eigh; F2 = F1 + X Sigma X^T (one more SYRK, scaled block by block)."""
+
+    timeout = 600
+    number = 1
+    repeat = 3
+
+    def setup(self):
+        pin_blas_threads()
+        self.design, self.X, self.y = make("power_law")
+
+    def time_f1(self):
+        K = self.X @ self.X.T
+        scipy.linalg.eigh(K, overwrite_a=True, check_finite=False, driver="evd")
+
+    def time_f2(self):
+        K = self.X @ self.X.T
+        scipy.linalg.eigh(K, overwrite_a=True, check_finite=False, driver="evd")
+        sd = np.sqrt(self.design.cov)
+        KS = np.zeros_like(K)
+        for j0 in range(0, self.X.shape[1], 4096):
+            Xb = self.X[:, j0:j0 + 4096] * sd[j0:j0 + 4096]
+            KS += Xb @ Xb.T
+
+    def peakmem_f1(self):
+        self.time_f1()
+
+
+class RidgeRisks:
+    """fastrisk: the whole path, standard + adversarial risk for L penalties x 100 radii."""
+
+    params = ([100, 1000], ["spiked", "power_law"], ["2", "inf"])
+    param_names = ["L", "spectrum", "norm"]
+    timeout = 600
+    number = 1
+    repeat = 3
+
+    def setup(self, L, kind, norm):
+        pin_blas_threads()
+        warm_up()
+        self.design, self.X, self.y = make(kind)
+        self.lam = penalties(L)
+        self.eps = np.linspace(0.0, 1.0, E)
+        self.norm = np.inf if norm == "inf" else float(norm)
+
+    def time_path(self, L, kind, norm):
+        rp = fr.RidgePath(self.X, self.y, self.lam)
+        rp.standard_risk(self.design)
+        rp.adversarial_risk(self.design, self.eps, norm=self.norm)
+
+    def peakmem_path(self, L, kind, norm):
+        self.time_path(L, kind, norm)
+
+
+class NumpyWay:
+    """The plain NumPy way: Gram + eigh, then every coefficient at once as a (p, L) GEMM."""
+
+    params = [100, 1000]
+    param_names = ["L"]
+    timeout = 600
+    number = 1
+    repeat = 3
+
+    def setup(self, L):
+        pin_blas_threads()
+        self.design, self.X, self.y = make("power_law")
+        self.lam = penalties(L)
+        self.eps = np.linspace(0.0, 1.0, E)
+
+    def time_path(self, L):
+        X, y, lam = self.X, self.y, self.lam
+        s, U = np.linalg.eigh(X @ X.T)
+        z = U.T @ y
+        W = z[:, None] / (s[:, None] + lam[None, :])
+        Theta = X.T @ (U @ W)  # (p, L)
+        D = Theta - self.design.theta_star[:, None]
+        R = np.einsum("pl,pl->l", D, self.design.cov[:, None] * D)
+        b = np.abs(Theta).sum(axis=0)
+        a = np.sqrt(R)
+        _ = R[:, None] + 2 * np.sqrt(2 / np.pi) * self.eps * (a * b)[:, None] + (self.eps * b[:, None]) ** 2
+
+    def peakmem_path(self, L):
+        self.time_path(L)
+
+
+class SklearnLoop:
+    """scikit-learn Ridge(alpha).fit, one fit per penalty: 5 penalties (extrapolate x L/5)."""
+
+    timeout = 900
+    number = 1
+    repeat = 1
+
+    def setup(self):
+        pin_blas_threads()
+        from sklearn.linear_model import Ridge
+
+        self.Ridge = Ridge
+        self.design, self.X, self.y = make("power_law")
+        self.lam = penalties(5)[1:].tolist() + [N * 1e3]
+
+    def time_fit_loop(self):
+        for a in self.lam:
+            self.Ridge(alpha=a, fit_intercept=False).fit(self.X, self.y)

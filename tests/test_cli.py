@@ -1,0 +1,56 @@
+"""The ``fastrisk`` command: default table, options, JSON output, argument errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from fastrisk import cli
+
+
+def test_small_run_table_shows_the_phenomenon(capsys):
+    assert cli.main(["--n", "200", "--n-lam", "60", "--eps", "0.1", "0.2"]) == 0
+    out = capsys.readouterr().out
+    assert "min-norm interpolator" in out and "ground truth theta*" in out
+    assert "p=2828" in out  # n^1.5
+
+
+def test_json_output_is_consistent(capsys):
+    cli.main(["--n", "150", "--spectrum", "spiked", "--norm", "inf", "--target", "noisy", "--json",
+              "--n-lam", "30", "--eps", "0", "0.1"])
+    res = json.loads(capsys.readouterr().out)
+    adv = np.array(res["adversarial_risk"])
+    R = np.array(res["standard_risk"])
+    assert adv.shape == (30, 2)
+    np.testing.assert_allclose(adv[:, 0], R + 1.0, rtol=1e-12)  # eps = 0, noisy: R + sigma^2
+    assert res["config"]["norm"] == "inf" and res["config"]["p"] == 750
+
+
+def test_default_problem_min_norm_is_benign_but_vulnerable():
+    args = cli.parser().parse_args(["--n", "300"])
+    res = cli.run(args)
+    R0 = res["standard_risk"][0]
+    adv = res["adversarial_risk"][0, -1]
+    gt = res["ground_truth_adversarial_risk"][-1]
+    assert R0 < 0.25  # benign: small standard risk (sigma^2 = 1)
+    assert adv > 10 * gt  # yet far from the robust ground truth
+    assert res["adversarial_risk"][:, -1].min() < 0.5 * adv  # some ridge penalty does better
+
+
+@pytest.mark.parametrize("argv", [["--norm", "0.5"], ["--n", "0"], ["--eps", "-1"],
+                                  ["--target", "consistent", "--norm", "inf"], ["--spectrum", "nope"]])
+def test_bad_arguments_exit_with_usage(argv):
+    with pytest.raises(SystemExit) as e:
+        cli.main(argv)
+    assert e.value.code == 2
+
+
+def test_console_entry_point_runs():
+    r = subprocess.run([sys.executable, "-m", "fastrisk.cli", "--n", "60", "--n-lam", "5"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "best adversarial" in r.stdout
