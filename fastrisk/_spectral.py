@@ -42,8 +42,11 @@ class SpectralGram:
 
     def __init__(self, gram: np.ndarray, *, rank_dim: int | None = None, overwrite: bool = False):
         g = gram.shape[0]
-        s, U = scipy.linalg.eigh(gram, lower=True, overwrite_a=overwrite, check_finite=False,
-                                 driver=config.EIGH_DRIVER)
+        if config.EIGH_DRIVER == "numpy":
+            s, U = np.linalg.eigh(gram, UPLO="L")
+        else:
+            s, U = scipy.linalg.eigh(gram, lower=True, overwrite_a=overwrite, check_finite=False,
+                                     driver=config.EIGH_DRIVER)
         eps = np.finfo(s.dtype).eps
         smax = float(np.abs(s).max()) if g else 0.0
         self.tol = config.RANK_RTOL * (rank_dim or g) * eps * smax

@@ -26,6 +26,9 @@ RANK_RTOL: float = 1.0
 #: ``fastmath`` is off for every kernel: no test has shown it harmless for the reductions here.
 FASTMATH: bool = False
 
-#: SciPy eigh driver. ``"evd"`` (divide and conquer) keeps float32 in float32 and is the fastest
-#: measured driver on these machines (see shared/research/baselines.md).
-EIGH_DRIVER: str = "evd"
+#: Symmetric eigensolver. ``"numpy"`` (default): ``numpy.linalg.eigh`` (LAPACK syevd, divide and
+#: conquer, float32 kept in float32), on the same OpenBLAS thread pool as the NumPy GEMMs around it.
+#: ``"evd"``/``"evr"``/``"ev"``: ``scipy.linalg.eigh`` with that driver. SciPy ships its own OpenBLAS:
+#: a NumPy Gram followed by a SciPy eigh makes the two pools spin against each other on 2 cores
+#: (measured n=200, p=2000: 0.38 s with SciPy's eigh after NumPy's SYRK vs 0.0035 s all-NumPy).
+EIGH_DRIVER: str = "numpy"

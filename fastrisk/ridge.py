@@ -321,6 +321,10 @@ class RidgePath:
         general Sigma needs is chosen by a cost model: none when Sigma is ``c I`` plus a low-rank
         diagonal part (isotropic, spiked, two_level), else ``X Sigma X^T`` (n^2 p) or a blocked pass
         over the features (2 n p L), whichever is cheaper.
+
+        If you also want adversarial risks for an attack norm other than l2, call
+        :meth:`adversarial_risk` first (or use :func:`ridge_path_risks`): its feature pass for the
+        dual norm then yields the standard risk too, and this call returns the cached result.
         """
         design = self._check_design(design)
         return self._standard_risk(design, qs=())
