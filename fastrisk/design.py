@@ -179,11 +179,14 @@ class GaussianDesign:
                 acc += rng.standard_normal((n, c1 - c0)) @ F[c0:c1]
             X[...] = acc
             signal = acc @ self.theta_star
-        y = signal
-        if self.noise > 0:
-            rng = np.random.Generator(np.random.PCG64(_child(ss, 1)))
-            y = y + self.noise * rng.standard_normal(n)
-        return X, y
+        return X, self._labels(signal, ss)
+
+    def _labels(self, signal: np.ndarray, ss: np.random.SeedSequence) -> np.ndarray:
+        """``y = signal + noise * z`` with z from the noise child of ``ss``."""
+        if self.noise == 0:
+            return signal
+        rng = np.random.Generator(np.random.PCG64(_child(ss, 1)))
+        return signal + self.noise * rng.standard_normal(signal.shape[0])
 
     def __repr__(self) -> str:
         kind = "diagonal" if self.is_diagonal else "full"

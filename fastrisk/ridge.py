@@ -30,7 +30,9 @@ from ._validation import (
     as_float_array,
     check_design_matrix,
     check_eps,
+    check_lam,
     check_norm,
+    check_positive_int,
     check_q,
     check_target,
     check_vector,
@@ -165,6 +167,82 @@ class RidgePath:
                     rank_dim=max(g, (p if side == "dual" else n) or g))
         return self
 
+    @classmethod
+    def from_design(cls, design: GaussianDesign, n: int, lam: ArrayLike, seed, *, dtype=np.float64,
+                    block: int | None = None, risk_stats: bool = True) -> RidgePath:
+        """The ridge path on ``design.sample(n, seed)`` without ever holding X (diagonal Sigma).
+
+        X is generated block by block from the seed (the same numbers as :meth:`GaussianDesign.sample`
+        for any ``block``), folded into the Gram and discarded: memory is O(n^2 + n * block) however
+        large p is (p = 10^7 at n = 1000 needs about 40 MB beyond the Gram). Everything of
+        :class:`RidgePath` works; what needs X again (``coef``, ``predict``, l_q norms with q != 2,
+        empirical risks) regenerates the blocks, one pass per call.
+
+        Parameters
+        ----------
+        design : GaussianDesign with a diagonal covariance.
+        n : int, number of training samples (if ``n > p`` the design is small: it is sampled whole).
+        lam : unnormalised penalties (see the class).
+        seed : int or SeedSequence; the path equals ``RidgePath(*design.sample(n, seed), lam)``.
+        dtype : float64 or float32 (Gram and eigh in that precision, as in the constructor).
+        block : columns generated at once (memory only; never changes the numbers).
+        risk_stats : also fold, in the same pass, what ``standard_risk(design)`` needs for this
+            design (``X Sigma theta*``, ``X theta*``, and the columns where Sigma differs from its
+            commonest value, or ``X Sigma X^T`` when there are more than n of them), so that the
+            standard and l2 adversarial risks cost no second pass.
+        """
+        from .design import as_seed_sequence
+
+        design = _as_design(design)
+        if not design.is_diagonal:
+            raise ValueError("from_design needs a diagonal covariance (spectrum=...); a full cov mixes "
+                             "all columns, so sample X with design.sample and use RidgePath(X, y, lam)")
+        n = check_positive_int(n, "n")
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+        check_lam(lam)
+        ss = as_seed_sequence(seed)
+        if n > design.p:
+            X, y = design.sample(n, ss, dtype=dtype)
+            return cls(X, y, lam)
+        sigma, ts = design.cov, design.theta_star
+        sts = sigma * ts
+        c0, S = _mode_structure(sigma)
+        structured = S.size <= n
+        K = np.zeros((n, n), dtype=dtype)
+        signal = np.zeros(n)
+        xst = np.zeros(n)
+        XS = np.empty((n, S.size)) if risk_stats and structured else None
+        KS = np.zeros((n, n), dtype=dtype) if risk_stats and not structured else None
+        sd = np.sqrt(sigma).astype(dtype)
+        g = config.GEN_BLOCK
+        for j0, j1, xb in design.iter_blocks(n, ss, block=block or _block_cols(n)):
+            for k0 in range(j0, j1, g):  # the summation order of sample(): bit-identical labels
+                signal += xb[:, k0 - j0:k0 - j0 + g] @ ts[k0:k0 + g]
+            xc = xb if dtype == np.float64 else xb.astype(dtype)
+            K += xc @ xc.T
+            if risk_stats:
+                xst += xb @ sts[j0:j1]
+                if XS is not None:
+                    sel = (S >= j0) & (S < j1)
+                    XS[:, sel] = xb[:, S[sel] - j0]
+                else:
+                    xs = xc * sd[j0:j1]
+                    KS += xs @ xs.T
+        y = design._labels(signal, ss)
+        self = cls.__new__(cls)
+        self._stream = (design, ss)
+        self._setup(K, "dual", y, lam, X=None, n=n, p=design.p, rank_dim=design.p)
+        if risk_stats:
+            U = self.spec.U
+            self._dproj_cache = {id(design): (design, U.T @ xst, U.T @ signal)}
+            if XS is not None:
+                self._cols_cache = (S, XS)
+            else:
+                self._sigma_gram_cache = (sigma, KS.astype(np.float64, copy=False))
+        return self
+
     def _setup(self, gram, side, rhs, lam, *, X, n, p, rank_dim):
         self.side = side
         self.n = n
@@ -180,6 +258,11 @@ class RidgePath:
         self._A_cache: np.ndarray | None = None
         self._norms: dict[float, np.ndarray] = {}
         self._risk_cache: dict[int, tuple[object, np.ndarray]] = {}
+        self._dproj_cache: dict = {}
+        self._cols_cache = None
+        self._sigma_gram_cache = None
+        if not hasattr(self, "_stream"):
+            self._stream = None
 
     # ------------------------------------------------------------------ basic spectral quantities
     @property
@@ -204,11 +287,32 @@ class RidgePath:
             self._W_cache = self.spec.filter(self.lam, self._c)
         return self._W_cache
 
-    def _need_X(self, what: str) -> np.ndarray:
-        if self._X is None:
+    def _need_X(self, what: str) -> None:
+        if self._X is None and self._stream is None:
             raise ValueError(f"{what} needs the design matrix: this dual path was built from the Gram "
                              "alone; pass X= to RidgePath.from_gram")
-        return self._X
+
+    def _xblocks(self, what: str, b: int | None = None):
+        """Yield ``(j0, j1, X[:, j0:j1])``: slices of the held X, or blocks regenerated from the seed
+        of a streamed design (:meth:`from_design`), in the dtype of the path."""
+        self._need_X(what)
+        if self._X is not None:
+            b = b or _block_cols(self.n)
+            for j0 in range(0, self.p, b):
+                yield j0, min(self.p, j0 + b), self._X[:, j0:j0 + b]
+        else:
+            design, seed = self._stream
+            for j0, j1, xb in design.iter_blocks(self.n, seed, block=b or _block_cols(self.n)):
+                yield j0, j1, xb if self.dtype == np.float64 else xb.astype(self.dtype)
+
+    def _x_times(self, V: np.ndarray) -> np.ndarray:
+        """``X @ V`` in float64 for V (p,) or (p, k)."""
+        if self._X is not None:
+            return _xv(self._X, V)
+        out = np.zeros((self.n,) + V.shape[1:])
+        for j0, j1, xb in self._xblocks("this computation"):
+            out += xb.astype(np.float64, copy=False) @ V[j0:j1]
+        return out
 
     def _A(self) -> np.ndarray:
         """Dual side: ``A = U W`` (n, L), so that ``theta = X^T A``."""
@@ -219,8 +323,18 @@ class RidgePath:
     def _project(self, V: np.ndarray) -> np.ndarray:
         """``B^T V`` for feature-space vectors V (p,) or (p, k): dual ``U^T X V``, primal ``V_eig^T V``."""
         if self.side == "dual":
-            return self.spec.U.T @ _xv(self._need_X("this computation"), V)
+            return self.spec.U.T @ self._x_times(V)
         return self.spec.U.T @ V
+
+    def _design_projections(self, design: GaussianDesign) -> tuple[np.ndarray, np.ndarray]:
+        """``(B^T Sigma theta*, B^T theta*)`` for a design, from one pass over X, cached per design."""
+        hit = self._dproj_cache.get(id(design))
+        if hit is not None and hit[0] is design:
+            return hit[1], hit[2]
+        V = np.stack([design.cov_matvec(design.theta_star), design.theta_star], axis=1)
+        H = self._project(V)
+        self._dproj_cache = {id(design): (design, H[:, 0].copy(), H[:, 1].copy())}
+        return H[:, 0], H[:, 1]
 
     def _slabs(self, cols: np.ndarray | None = None):
         """Yield ``(j0, j1, T)`` with ``T = theta[j0:j1, cols].T`` of shape (L', j1 - j0), float64."""
@@ -228,14 +342,10 @@ class RidgePath:
         L = W.shape[1]
         b = _block_cols(L)
         if self.side == "dual":
-            X = self._need_X("a feature-space pass")
+            self._need_X("a feature-space pass")
             At = np.ascontiguousarray((self._A() if cols is None else self.spec.U @ W).T)
-            for j0 in range(0, self.p, b):
-                j1 = min(self.p, j0 + b)
-                Xb = X[:, j0:j1]
-                if Xb.dtype != np.float64:
-                    Xb = Xb.astype(np.float64)
-                yield j0, j1, At @ Xb
+            for j0, j1, Xb in self._xblocks("a feature-space pass", b):
+                yield j0, j1, At @ Xb.astype(np.float64, copy=False)
         else:
             Wt = np.ascontiguousarray(W.T)
             V = self.spec.U
@@ -273,12 +383,15 @@ class RidgePath:
     def _project_rows(self, X_new: np.ndarray) -> np.ndarray:
         """``B^T X_new^T`` (g, m) in float64."""
         if self.side == "dual":
-            X = self._need_X("predict")
-            if X.dtype == np.float64 and X_new.dtype == np.float64:
-                C = X @ X_new.T
+            self._need_X("predict")
+            if self._X is not None:
+                X = self._X
+                C = X @ X_new.T.astype(X.dtype, copy=False)
             else:
-                C = (X @ X_new.T.astype(X.dtype)).astype(np.float64)
-            return self.spec.U.T @ C
+                C = np.zeros((self.n, X_new.shape[0]), dtype=self.dtype)
+                for j0, j1, xb in self._xblocks("predict"):
+                    C += xb @ X_new[:, j0:j1].T.astype(self.dtype, copy=False)
+            return self.spec.U.T @ C.astype(np.float64, copy=False)
         return self.spec.U.T @ X_new.T.astype(np.float64, copy=False)
 
     # ------------------------------------------------------------------ norms
@@ -348,7 +461,7 @@ class RidgePath:
 
     def _cross_terms(self, design: GaussianDesign) -> tuple[np.ndarray, float]:
         sts = design.cov_matvec(design.theta_star)
-        h = self._project(sts)
+        h, _ = self._design_projections(design)
         o1, _ = self.spec.sums(self.lam, a1=self._c * h)
         return o1[0], float(design.theta_star @ sts)
 
@@ -362,8 +475,11 @@ class RidgePath:
             k = S.size
             cost_struct = 2.0 * n * k * (g + L) if self.side == "dual" else 2.0 * g * k * L
             if self.side == "dual":
-                cost_gram = n * n * p + min(4.0 * n * n * L, 4.0 * n**3 + 2.0 * n * n * L)
-                cost_pass = 3.0 * p * L if pass_needed else 2.0 * n * p * L + 2.0 * n * n * L
+                cached = self._sigma_gram_cache is not None and self._sigma_gram_cache[0] is sigma
+                cost_gram = (0.0 if cached else n * n * p) + min(4.0 * n * n * L,
+                                                                 4.0 * n**3 + 2.0 * n * n * L)
+                regen = 0.0 if self._stream is None else 50.0 * n * p  # regenerating X from its seed
+                cost_pass = 3.0 * p * L if pass_needed else 2.0 * n * p * L + 2.0 * n * n * L + regen
             else:
                 cost_gram = 2.0 * g**3 + 2.0 * g * g * L
                 cost_pass = math.inf
@@ -393,7 +509,15 @@ class RidgePath:
     def _project_cols(self, S: np.ndarray) -> np.ndarray:
         """``B^T E_S`` (g, k): the representation restricted to features S."""
         if self.side == "dual":
-            XS = self._need_X("the standard risk")[:, S].astype(np.float64)
+            if self._X is not None:
+                XS = self._X[:, S].astype(np.float64)
+            elif self._cols_cache is not None and np.array_equal(self._cols_cache[0], S):
+                XS = self._cols_cache[1]
+            else:
+                XS = np.empty((self.n, S.size))
+                for j0, j1, xb in self._xblocks("the standard risk"):
+                    sel = (S >= j0) & (S < j1)
+                    XS[:, sel] = xb[:, S[sel] - j0]
             return self.spec.U.T @ XS
         return np.ascontiguousarray(self.spec.U[S].T)
 
@@ -401,21 +525,23 @@ class RidgePath:
         """``B^T``-side Gram of Sigma before rotation: dual ``X Sigma X^T`` (n, n), primal Sigma (p, p)."""
         if self.side == "primal":
             return np.diag(cov) if cov.ndim == 1 else cov
-        X = self._need_X("the standard risk")
-        n, p = X.shape
-        K = np.zeros((n, n), dtype=X.dtype)
+        if self._sigma_gram_cache is not None and self._sigma_gram_cache[0] is cov:
+            return self._sigma_gram_cache[1]
+        self._need_X("the standard risk")
+        n, p = self.n, self.p
+        K = np.zeros((n, n), dtype=self.dtype)
         if cov.ndim == 1:
             # X diag(sigma) X^T one column block at a time: never a scaled copy of the whole X.
-            b = max(256, config.BLOCK_BYTES // (X.itemsize * n))
-            sd = np.sqrt(cov).astype(X.dtype)
-            for j0 in range(0, p, b):
-                Xb = X[:, j0:j0 + b] * sd[j0:j0 + b]
-                K += Xb @ Xb.T
+            sd = np.sqrt(cov).astype(self.dtype)
+            for j0, j1, xb in self._xblocks("the standard risk"):
+                xs = xb * sd[j0:j1]
+                K += xs @ xs.T
         else:
-            b = max(16, config.BLOCK_BYTES // (8 * p))
+            X = self._X  # full covariances never stream (iter_blocks needs a diagonal)
+            C = cov.astype(self.dtype, copy=False)
+            b = max(16, config.BLOCK_BYTES // (X.itemsize * p))
             for i0 in range(0, n, b):
-                K[i0:i0 + b] = (X[i0:i0 + b].astype(np.float64) @ cov) @ X.T.astype(np.float64) \
-                    if X.dtype != np.float64 else (X[i0:i0 + b] @ cov) @ X.T
+                K[i0:i0 + b] = (X[i0:i0 + b] @ C) @ X.T
         return K.astype(np.float64, copy=False)
 
     def _quad_gram(self, cov: np.ndarray) -> np.ndarray:
@@ -486,7 +612,7 @@ class RidgePath:
         tt = float(ts @ ts)
         if tt == 0.0:
             return b
-        o1, _ = self.spec.sums(self.lam, a1=self._c * self._project(ts))
+        o1, _ = self.spec.sums(self.lam, a1=self._c * self._design_projections(design)[1])
         return np.sqrt(np.maximum(b**2 - o1[0] ** 2 / tt, 0.0))
 
     def empirical_adversarial_risk(self, X_test: ArrayLike, y_test: ArrayLike, eps: ArrayLike,
