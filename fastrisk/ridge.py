@@ -340,7 +340,9 @@ class RidgePath:
         """Yield ``(j0, j1, T)`` with ``T = theta[j0:j1, cols].T`` of shape (L', j1 - j0), float64."""
         W = self._W() if cols is None else self._W()[:, cols]
         L = W.shape[1]
-        b = _block_cols(L)
+        # the slab is (L, b) and, on the dual side, the X block (n, b) is converted to float64:
+        # bound both by config.BLOCK_BYTES
+        b = _block_cols(max(L, self.n if self.side == "dual" else self.spec.dim))
         if self.side == "dual":
             self._need_X("a feature-space pass")
             At = np.ascontiguousarray((self._A() if cols is None else self.spec.U @ W).T)
