@@ -23,8 +23,13 @@ BLOCK_BYTES: int = 32 * 2**20
 #: to about ``eps * max(s)``, so this is the tightest meaningful threshold.)
 RANK_RTOL: float = 1.0
 
-#: ``fastmath`` is off for every kernel: no test has shown it harmless for the reductions here.
+#: ``fastmath`` is off for the linear-core and NTK kernels: no test has shown it harmless there.
 FASTMATH: bool = False
+
+#: fastmath flags of the theory kernels (spectral sums over p up to 10^7): reassociation (vectorised
+#: sums), contraction (FMA) and reciprocal multiplication only; no finite-math or NaN assumptions.
+#: ``tests/test_theory_kernels.py`` checks every kernel against its plain twin to 1e-13 relative.
+THEORY_FASTMATH: set[str] = {"reassoc", "contract", "arcp"}
 
 #: Symmetric eigensolver. ``"numpy"`` (default): ``numpy.linalg.eigh`` (LAPACK syevd, divide and
 #: conquer, float32 kept in float32), on the same OpenBLAS thread pool as the NumPy GEMMs around it.

@@ -1,0 +1,209 @@
+"""The oracle (population) frontier of standard vs adversarial risk and the gap of a ridge path to it.
+
+paper.md section 4.2: for Gaussian x and l2 attacks, the adversarial risk (clean or noisy target)
+depends on theta only through ``a = ||theta - theta*||_Sigma`` and ``b = ||theta||_2``, increasingly in
+each, so every Pareto-optimal theta for (standard risk, adversarial risk) lies on the *population* ridge
+path ``theta_mu = (Sigma + mu I)^{-1} Sigma theta*``, ``mu in [0, inf]`` (mu = 0: theta* itself; mu =
+inf: 0). The distance of an empirical ridge frontier from it is the "harm" the paper is about.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._validation import (
+    as_float_array,
+    check_eps,
+    check_noise,
+    check_norm,
+    check_positive_int,
+    check_spectrum,
+    check_target,
+    check_vector,
+)
+from ..risk import _closed_form
+
+__all__ = ["OracleFrontier", "oracle_frontier", "FrontierGap", "frontier_gap"]
+
+ArrayLike = Any
+
+
+@dataclass(frozen=True)
+class OracleFrontier:
+    """The population ridge path ``theta_mu = (Sigma + mu I)^{-1} Sigma theta*``.
+
+    Attributes
+    ----------
+    mu : (M,) population ridge levels (normalised scale, units of the eigenvalues), increasing, from 0
+        to inf.
+    standard_risk : (M,) ``||theta_mu - theta*||_Sigma^2`` (0 at mu = 0, ``||theta*||_Sigma^2`` at inf).
+    coef_norm : (M,) the norm the attack sees: ``||theta_mu||_q`` (for ``"consistent"``, the l2 norm of
+        theta_mu projected off theta*).
+    adversarial_risk : (M, E) Gaussian closed form at each (mu, eps).
+    eps : (E,) radii. norm : attack p. target : str. noise : sigma.
+    pareto : bool, True when the path is the exact Pareto frontier (l2 attack, clean or noisy target).
+    """
+
+    mu: np.ndarray
+    standard_risk: np.ndarray
+    coef_norm: np.ndarray
+    adversarial_risk: np.ndarray
+    eps: np.ndarray
+    norm: float
+    target: str
+    noise: float
+    pareto: bool
+
+
+def oracle_frontier(spectrum: ArrayLike, theta_star: ArrayLike, eps: ArrayLike, norm: float = 2,
+                    target: str = "clean", *, noise: float = 0.0, mu: ArrayLike | None = None,
+                    n_mu: int = 512) -> OracleFrontier:
+    """Standard and adversarial risk along the population ridge path (the oracle frontier).
+
+    Parameters
+    ----------
+    spectrum : array_like (p,)
+        Diagonal of Sigma in the coordinates of ``theta_star``.
+    theta_star : array_like (p,)
+    eps : float or array_like (E,)
+        Radii of the attack ball ``||delta||_p <= eps`` (absolute).
+    norm : p in [1, inf]
+        Attack norm (dual q derived). For p = 2 with target "clean" or "noisy" the path *is* the Pareto
+        frontier over all theta; for other norms it is the ridge-shaped oracle only (an upper bound on
+        the true frontier).
+    target : {"clean", "noisy", "consistent"}
+    noise : float
+        Label-noise standard deviation (enters the "noisy" target only).
+    mu : array_like (M,), optional
+        Population ridge levels (>= 0, inf allowed). Default: 0, ``n_mu - 2`` log-spaced levels from
+        1e-4 times the smallest to 1e4 times the largest eigenvalue carrying signal, and inf.
+    n_mu : int
+        Size of the default grid.
+
+    Notes
+    -----
+    Only coordinates with ``theta*_i != 0`` enter (theta_mu vanishes elsewhere): O(M * nnz(theta*)).
+    """
+    p_att, q = check_norm(norm)
+    target = check_target(target, p_att)
+    eps = check_eps(eps)
+    sigma = check_noise(noise)
+    s = check_spectrum(spectrum)
+    ts = check_vector(theta_star, s.size, "theta_star")
+    sup = np.flatnonzero((ts != 0) & (s > 0))
+    ls, th = s[sup], ts[sup]
+    if mu is None:
+        n_mu = check_positive_int(n_mu, "n_mu", minimum=3)
+        if ls.size:
+            lo, hi = float(ls.min()) * 1e-4, float(ls.max()) * 1e4
+        else:
+            lo, hi = 1e-4, 1e4
+        mu = np.concatenate([[0.0], np.geomspace(lo, hi, n_mu - 2), [np.inf]])
+    else:
+        mu = np.atleast_1d(np.asarray(mu, dtype=np.float64))
+        if mu.ndim != 1 or mu.size == 0 or np.any(np.isnan(mu)) or np.any(mu < 0):
+            raise ValueError("mu must be a non-empty 1-D array of levels >= 0 (inf allowed)")
+        mu = np.sort(mu)
+    M = mu.size
+    R0 = np.empty(M)
+    b = np.empty(M)
+    tt = float(ts @ ts)
+    blk = max(1, 4_000_000 // max(1, ls.size))
+    for i0 in range(0, M, blk):
+        m = mu[i0:i0 + blk, None]
+        with np.errstate(invalid="ignore"):
+            shrink = np.where(np.isinf(m), 0.0, ls / (ls + m))  # (blk, k): theta_mu / theta*
+            lost = np.where(np.isinf(m), 1.0, m / (ls + m))  # 1 - shrink, without cancellation
+        theta = shrink * th
+        R0[i0:i0 + blk] = np.sum(ls * th**2 * lost**2, axis=1)
+        if target == "consistent":
+            proj = (theta @ th) / tt if tt > 0 else np.zeros(theta.shape[0])
+            # ||theta - (theta.theta*/|theta*|^2) theta*||_2^2 over the support (theta* is 0 elsewhere)
+            b[i0:i0 + blk] = np.sqrt(np.maximum(np.sum(theta**2, axis=1) - proj**2 * tt, 0.0))
+        else:
+            b[i0:i0 + blk] = np.linalg.norm(theta, ord=np.inf if math.isinf(q) else q, axis=1) \
+                if ls.size else 0.0
+    adv = _closed_form(R0, b, eps, target, sigma)
+    return OracleFrontier(mu=mu, standard_risk=R0, coef_norm=b, adversarial_risk=adv, eps=eps,
+                          norm=p_att, target=target, noise=sigma,
+                          pareto=(p_att == 2.0 and target in ("clean", "noisy")))
+
+
+@dataclass(frozen=True)
+class FrontierGap:
+    """Distance of a ridge frontier from the oracle frontier, one number per radius (shape (E,)).
+
+    Attributes
+    ----------
+    gap : ``min_lam [R_eps(lam) - A_eps(R_0(lam))]`` where ``A_eps(r)`` is the oracle's smallest
+        adversarial risk among points with standard risk <= r (its lower-left envelope, linearly
+        interpolated between the sampled mu). The vertical distance, in adversarial risk, between the
+        best point of the path and the oracle frontier; >= 0 up to the sampling of mu when the oracle is
+        the exact Pareto frontier.
+    best_path : ``min_lam R_eps(lam)``.
+    best_oracle : ``min_mu R_eps^oracle(mu)``.
+    excess : ``best_path - best_oracle``.
+    ratio : ``best_path / best_oracle`` (inf if the oracle reaches 0).
+    argmin_path : index of the penalty reaching ``gap``.
+    """
+
+    gap: np.ndarray
+    best_path: np.ndarray
+    best_oracle: np.ndarray
+    excess: np.ndarray
+    ratio: np.ndarray
+    argmin_path: np.ndarray
+
+
+def frontier_gap(path_risks: Any, oracle: OracleFrontier) -> FrontierGap:
+    """How far an (empirical or predicted) ridge frontier lies from the oracle frontier, per radius.
+
+    Parameters
+    ----------
+    path_risks : dict or tuple
+        Either the dict of :func:`fastrisk.ridge_path_risks` (keys ``"standard_risk"`` (L,) and
+        ``"adversarial_risk"`` (L, E)), or a pair ``(standard_risk, adversarial_risk)``. The radii,
+        attack norm and target must be the oracle's.
+    oracle : OracleFrontier
+        From :func:`oracle_frontier`.
+    """
+    if not isinstance(oracle, OracleFrontier):
+        raise TypeError(f"oracle must be an OracleFrontier, got {type(oracle).__name__}")
+    if isinstance(path_risks, dict):
+        if "standard_risk" not in path_risks or "adversarial_risk" not in path_risks:
+            raise ValueError("path_risks dict needs 'standard_risk' and 'adversarial_risk'")
+        if "eps" in path_risks and not np.array_equal(np.asarray(path_risks["eps"]), oracle.eps):
+            raise ValueError("path_risks['eps'] differs from the oracle's radii")
+        R0, Ra = path_risks["standard_risk"], path_risks["adversarial_risk"]
+    else:
+        try:
+            R0, Ra = path_risks
+        except (TypeError, ValueError):
+            raise TypeError("path_risks must be a dict or a pair (standard_risk, adversarial_risk)") from None
+    R0 = np.atleast_1d(as_float_array(R0, "standard_risk", dtype=np.float64))
+    Ra = as_float_array(Ra, "adversarial_risk", dtype=np.float64)
+    if Ra.ndim == 1:
+        Ra = Ra[:, None]
+    E = oracle.eps.size
+    if R0.ndim != 1 or Ra.shape != (R0.size, E):
+        raise ValueError(f"adversarial_risk must be (L, E) = ({R0.size}, {E}), got {Ra.shape}")
+    order = np.argsort(oracle.standard_risk, kind="stable")
+    r_or = oracle.standard_risk[order]
+    env = np.minimum.accumulate(oracle.adversarial_risk[order], axis=0)  # (M, E) lower-left envelope
+    gap = np.empty(E)
+    arg = np.empty(E, dtype=np.int64)
+    for e in range(E):
+        A = np.interp(R0, r_or, env[:, e], left=np.inf, right=env[-1, e])
+        d = Ra[:, e] - A
+        arg[e] = int(np.argmin(d))
+        gap[e] = d[arg[e]]
+    best_path = Ra.min(axis=0)
+    best_oracle = oracle.adversarial_risk.min(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(best_oracle > 0, best_path / best_oracle, np.inf)
+    return FrontierGap(gap=gap, best_path=best_path, best_oracle=best_oracle,
+                       excess=best_path - best_oracle, ratio=ratio, argmin_path=arg)
