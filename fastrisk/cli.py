@@ -20,6 +20,7 @@ from . import spectra
 from .design import GaussianDesign
 from .ridge import RidgePath
 from .risk import ground_truth_adversarial_risk
+from .theory import adversarial_equivalent, frontier_gap, oracle_frontier, ridge_equivalent
 
 SPECTRA = ("two_level", "bllt_log", "spiked", "power_law", "isotropic")
 
@@ -110,7 +111,12 @@ def run(args: argparse.Namespace) -> dict:
     n2 = path.norm(2) ** 2
     t2 = time.perf_counter()
     gt = ground_truth_adversarial_risk(theta_star, eps, norm=args.norm, target=args.target, noise=args.noise)
+    theory = _theory(spec, theta_star, n, eps, args)
+    gap = frontier_gap((R, adv), theory.pop("oracle"))
+    theory["frontier_gap"] = gap.gap
+    theory["oracle_best_adversarial_risk"] = gap.best_oracle
     return {
+        "theory": theory,
         "config": {"n": n, "p": p, "spectrum": args.spectrum, "noise": args.noise, "norm": args.norm,
                    "target": args.target, "seed": args.seed, "dtype": str(X.dtype),
                    "trace_sigma": float(spec.sum())},
@@ -120,6 +126,20 @@ def run(args: argparse.Namespace) -> dict:
                          "dual_norm": float(np.linalg.norm(theta_star, ord=q))},
         "seconds": {"sample": t1 - t0, "path": t2 - t1},
     }
+
+
+def _theory(spec, theta_star, n, eps, args) -> dict:
+    """Deterministic equivalent of the min-norm interpolator and the oracle (population) frontier."""
+    eq = ridge_equivalent(spec, theta_star, args.noise, n, [0.0])
+    out = {"minnorm_standard_risk": float(eq.risk[0]), "minnorm_norm2_sq": float(eq.norm2_sq[0]),
+           "minnorm_adversarial_risk": None}
+    if args.norm in (1.0, 2.0, math.inf):
+        out["minnorm_adversarial_risk"] = adversarial_equivalent(
+            spec, theta_star, args.noise, n, [0.0], eps, norm=args.norm, target=args.target,
+            equivalent=eq)[0]
+    out["oracle"] = oracle_frontier(spec, theta_star, eps, norm=args.norm, target=args.target,
+                                    noise=args.noise)
+    return out
 
 
 def _rows(res: dict) -> list[tuple[str, int | None]]:
@@ -162,6 +182,13 @@ def format_table(res: dict) -> str:
         lam_n = res["lam"][i] / c["n"]
         lines.append(f"{name:<40}{lam_n:>10.3g}{res['standard_risk'][i]:>10.4g}{res['norm2_sq'][i]:>12.4g}"
                      + "".join(f"{v:>14.4g}" for v in res["adversarial_risk"][i]))
+    th = res["theory"]
+    if th["minnorm_adversarial_risk"] is not None:
+        lines.append(f"{'min-norm, deterministic equivalent':<40}{0.0:>10.3g}"
+                     f"{th['minnorm_standard_risk']:>10.4g}{th['minnorm_norm2_sq']:>12.4g}"
+                     + "".join(f"{v:>14.4g}" for v in th["minnorm_adversarial_risk"]))
+    lines.append(f"{'gap to the oracle frontier (harm)':<40}{'-':>10}{'-':>10}{'-':>12}"
+                 + "".join(f"{v:>14.4g}" for v in th["frontier_gap"]))
     i0 = 0
     ratio = res["adversarial_risk"][i0, -1] / max(gt[-1], 1e-300)
     lines += ["", f"min-norm: standard risk {res['standard_risk'][i0]:.3g}, but adversarial risk at "

@@ -54,3 +54,16 @@ def test_console_entry_point_runs():
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "best adversarial" in r.stdout
+
+
+def test_theory_rows_agree_with_the_simulation():
+    res = cli.run(cli.parser().parse_args(["--n", "300", "--n-lam", "80"]))
+    th = res["theory"]
+    # one seed at n = 300: the deterministic equivalent is within 15% of the simulated min-norm norm
+    assert abs(th["minnorm_norm2_sq"] / res["norm2_sq"][0] - 1) < 0.15
+    # clean target: the oracle frontier's envelope is the ground truth's risk, so the gap is the excess
+    # of the best penalty over it
+    gt = res["ground_truth_adversarial_risk"]
+    np.testing.assert_allclose(th["oracle_best_adversarial_risk"], gt, rtol=1e-12)
+    np.testing.assert_allclose(th["frontier_gap"], res["adversarial_risk"].min(axis=0) - gt, rtol=1e-9)
+    assert np.all(th["frontier_gap"] > 0)
