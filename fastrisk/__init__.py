@@ -4,10 +4,10 @@ Conventions: unnormalised ridge ``||y - X theta||^2 + lam ||theta||^2``; attack 
 ``||delta||_p <= eps``; standard risk ``||theta - theta_star||_Sigma^2``. See the README.
 """
 
-from . import risk, spectra, theory
+from . import ntk, risk, spectra, theory
 from .design import GaussianDesign
 from .ridge import RidgePath, ridge_path_risks
 
 __version__ = "0.1.0"
 
-__all__ = ["GaussianDesign", "RidgePath", "ridge_path_risks", "risk", "spectra", "theory", "__version__"]
+__all__ = ["GaussianDesign", "RidgePath", "ridge_path_risks", "ntk", "risk", "spectra", "theory", "__version__"]
