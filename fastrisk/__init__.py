@@ -10,4 +10,5 @@ from .ridge import RidgePath, ridge_path_risks
 
 __version__ = "0.1.0"
 
-__all__ = ["GaussianDesign", "RidgePath", "ridge_path_risks", "ntk", "risk", "spectra", "theory", "__version__"]
+__all__ = ["GaussianDesign", "RidgePath", "ridge_path_risks", "ntk", "risk", "spectra", "theory",
+           "__version__"]

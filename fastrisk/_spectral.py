@@ -14,6 +14,7 @@ import scipy.linalg
 from . import config
 from ._validation import check_lam
 from .kernels import filter_matrix, filtered_sums
+from .kernels._threads import threads_for
 
 __all__ = ["SpectralGram"]
 
@@ -78,7 +79,8 @@ class SpectralGram:
     def filter(self, lam: np.ndarray, coef: np.ndarray) -> np.ndarray:
         """``W[i, l] = coef[i] / (s[i] + lam[l])`` (0 on null components), shape (g, L)."""
         out = np.empty((self.dim, lam.shape[0]))
-        filter_matrix(self.s, self.start, lam, np.ascontiguousarray(coef, dtype=np.float64), out)
+        with threads_for(out.size):
+            filter_matrix(self.s, self.start, lam, np.ascontiguousarray(coef, dtype=np.float64), out)
         return out
 
     def sums(self, lam: np.ndarray, a1=None, a2=None) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +90,8 @@ class SpectralGram:
         L = lam.shape[0]
         o1 = np.empty((a1.shape[0], L))
         o2 = np.empty((a2.shape[0], L))
-        filtered_sums(self.s, self.start, lam, a1, a2, o1, o2)
+        with threads_for(L * self.dim * (a1.shape[0] + a2.shape[0])):
+            filtered_sums(self.s, self.start, lam, a1, a2, o1, o2)
         return o1, o2
 
     def df(self, lam: np.ndarray) -> np.ndarray:

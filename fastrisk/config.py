@@ -31,6 +31,10 @@ FASTMATH: bool = False
 #: ``tests/test_theory_kernels.py`` checks every kernel against its plain twin to 1e-13 relative.
 THEORY_FASTMATH: set[str] = {"reassoc", "contract", "arcp"}
 
+#: Numba parallel kernels run on one thread below this many element operations per call: the
+#: thread pool's wake-up and its spinning against OpenBLAS cost more than they save on small calls.
+PARALLEL_MIN_WORK: int = 1 << 20
+
 #: Symmetric eigensolver. ``"numpy"`` (default): ``numpy.linalg.eigh`` (LAPACK syevd, divide and
 #: conquer, float32 kept in float32), on the same OpenBLAS thread pool as the NumPy GEMMs around it.
 #: ``"evd"``/``"evr"``/``"ev"``: ``scipy.linalg.eigh`` with that driver. SciPy ships its own OpenBLAS:

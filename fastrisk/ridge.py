@@ -39,7 +39,8 @@ from ._validation import (
 )
 from .design import GaussianDesign, _as_design
 from .kernels import colwise_dot, finish_norms, reduce_coef_block, residual_moments
-from .risk import _closed_form, ground_truth_adversarial_risk
+from .kernels._threads import threads_for
+from .risk import _closed_form, ground_truth_adversarial_risk, moments_risk
 
 __all__ = ["RidgePath", "ridge_path_risks"]
 
@@ -422,8 +423,9 @@ class RidgePath:
         use_sig = sigma is not None
         dummy = np.zeros(0)
         for j0, j1, T in self._slabs():
-            reduce_coef_block(T, sigma[j0:j1] if use_sig else dummy,
-                              tstar[j0:j1] if use_sig else dummy, use_sig, todo, acc, scale, acc_sig)
+            with threads_for(T.size * (todo.size + use_sig)):
+                    reduce_coef_block(T, sigma[j0:j1] if use_sig else dummy,
+                                  tstar[j0:j1] if use_sig else dummy, use_sig, todo, acc, scale, acc_sig)
         for q, v in zip(todo, finish_norms(todo, acc, scale), strict=True):
             self._norms[float(q)] = v
         return acc_sig if use_sig else None
@@ -557,10 +559,12 @@ class RidgePath:
         out = np.empty(L)
         if self.side == "dual" and L < 2 * self.spec.dim:
             A = self._A()
-            colwise_dot(A, np.ascontiguousarray(KS @ A), out)
+            with threads_for(A.size):
+                colwise_dot(A, np.ascontiguousarray(KS @ A), out)
         else:
             M = U.T @ KS @ U
-            colwise_dot(W, np.ascontiguousarray(M @ W), out)
+            with threads_for(W.size):
+                colwise_dot(W, np.ascontiguousarray(M @ W), out)
         return out
 
     def standard_risk_from_stats(self, sigma_gram: ArrayLike, x_sigma_theta: ArrayLike,
@@ -641,21 +645,14 @@ class RidgePath:
         mb = max(64, config.BLOCK_BYTES // (8 * max(L, self.spec.dim)))
         for i0 in range(0, m, mb):
             T = self._project_rows(X_test[i0:i0 + mb])
-            residual_moments(np.ascontiguousarray(Wt @ T), y_test[i0:i0 + mb], acc_abs, acc_sq)
-        return _moments_risk(acc_sq / m, acc_abs / m, self._norms[q], eps)
+            P = np.ascontiguousarray(Wt @ T)
+            with threads_for(P.size):
+                residual_moments(P, y_test[i0:i0 + mb], acc_abs, acc_sq)
+        return moments_risk(acc_sq / m, acc_abs / m, self._norms[q], eps)
 
     def __repr__(self) -> str:
         return (f"RidgePath(n={self.n}, p={self.p}, side={self.side!r}, L={self.n_penalties}, "
                 f"rank={self.rank}, dtype={self.dtype})")
-
-
-def _moments_risk(m2, m1, b, eps):
-    from .kernels import adversarial_closed_form
-
-    out = np.empty((m2.shape[0], eps.shape[0]))
-    adversarial_closed_form(np.ascontiguousarray(m2), np.ascontiguousarray(m1),
-                            np.ascontiguousarray(b), eps, out)
-    return out
 
 
 def ridge_path_risks(X: ArrayLike, y: ArrayLike, lam: ArrayLike, cov: ArrayLike,

@@ -31,6 +31,7 @@ from ._validation import (
     dual_exponent,
 )
 from .kernels import adversarial_closed_form
+from .kernels._threads import threads_for
 
 __all__ = [
     "SQRT_2_OVER_PI",
@@ -119,10 +120,17 @@ def gaussian_adversarial_risk(standard_risk, coef_norm, eps, target: str = "clea
 def _closed_form(R, b, eps, target, noise):
     # Kernel call on validated float64 arrays.
     m2 = R + noise**2 if target == "noisy" else R
+    return moments_risk(m2, SQRT_2_OVER_PI * np.sqrt(m2), b, eps)
+
+
+def moments_risk(m2, m1, b, eps) -> np.ndarray:
+    """``E (|r| + eps b)^2 = m2 + 2 eps b m1 + eps^2 b^2`` from residual moments ``m2 = E r^2``,
+    ``m1 = E |r|`` (L,), dual norms ``b`` (L,) and radii ``eps`` (E,): shape (L, E). No validation."""
     m2 = np.ascontiguousarray(m2, dtype=np.float64)
-    m1 = SQRT_2_OVER_PI * np.sqrt(m2)
     out = np.empty((m2.shape[0], eps.shape[0]))
-    adversarial_closed_form(m2, m1, np.ascontiguousarray(b, dtype=np.float64), eps, out)
+    with threads_for(out.size):
+        adversarial_closed_form(m2, np.ascontiguousarray(m1, dtype=np.float64),
+                                np.ascontiguousarray(b, dtype=np.float64), eps, out)
     return out
 
 

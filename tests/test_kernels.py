@@ -134,3 +134,29 @@ def test_validation_uses_fast_scan_on_large_inputs():
     a[1000, 3] = np.nan
     with pytest.raises(ValueError, match="X contains NaN or inf"):
         as_float_array(a, "X")
+
+
+def test_threads_for_small_work_is_serial_and_restores(monkeypatch):
+    import numba
+
+    from fastrisk import config
+    from fastrisk.kernels._threads import threads_for
+
+    before = numba.get_num_threads()
+    with threads_for(10):
+        assert numba.get_num_threads() == 1
+    assert numba.get_num_threads() == before
+    with threads_for(config.PARALLEL_MIN_WORK):
+        assert numba.get_num_threads() == before
+    # results do not depend on the thread count
+    rng = np.random.default_rng(0)
+    T = rng.standard_normal((50, 300))
+    qs = np.array([1.0, 3.0, math.inf])
+    outs = []
+    for work in (0, config.PARALLEL_MIN_WORK):
+        acc, scale, sig = np.zeros((3, 50)), np.zeros((3, 50)), np.zeros(50)
+        with threads_for(work):
+            K.reduce_coef_block(T, np.ones(300), np.zeros(300), True, qs, acc, scale, sig)
+        outs.append((acc, scale, sig))
+    for a, b in zip(outs[0], outs[1], strict=True):
+        np.testing.assert_array_equal(a, b)
