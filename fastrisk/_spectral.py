@@ -16,7 +16,7 @@ from ._validation import check_lam
 from .kernels import filter_matrix, filtered_sums
 from .kernels._threads import threads_for
 
-__all__ = ["SpectralGram"]
+__all__ = ["SpectralGram", "SpectralPath"]
 
 
 class SpectralGram:
@@ -98,3 +98,29 @@ class SpectralGram:
         """Effective degrees of freedom ``sum_i s_i / (s_i + lam)`` over non-null components."""
         o1, _ = self.sums(lam, a1=self.s)
         return o1[0]
+
+
+class SpectralPath:
+    """What every spectral path shares: penalties ``lam`` (L,) over one :class:`SpectralGram` ``spec``
+    (:class:`fastrisk.RidgePath`, :class:`fastrisk.ntk.KernelRidgePath`)."""
+
+    spec: SpectralGram
+    lam: np.ndarray
+
+    @property
+    def n_penalties(self) -> int:
+        return int(self.lam.shape[0])
+
+    @property
+    def eigenvalues(self) -> np.ndarray:
+        """Gram eigenvalues, ascending (for a linear path: X X^T on the dual side, X^T X on the primal)."""
+        return self.spec.s
+
+    @property
+    def rank(self) -> int:
+        """Number of eigenvalues above the rank tolerance."""
+        return self.spec.rank
+
+    def df(self) -> np.ndarray:
+        """Effective degrees of freedom ``sum_i s_i / (s_i + lam)`` over non-null components, (L,)."""
+        return self.spec.df(self.lam)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from . import config
-from ._spectral import SpectralGram
+from ._spectral import SpectralGram, SpectralPath
 from ._validation import (
     as_float_array,
     check_design_matrix,
@@ -81,7 +81,7 @@ def _mode_structure(sigma: np.ndarray) -> tuple[float, np.ndarray]:
     return c, np.flatnonzero(sigma != c)
 
 
-class RidgePath:
+class RidgePath(SpectralPath):
     """Ridge estimators for a whole path of penalties from one eigendecomposition.
 
     Parameters
@@ -265,24 +265,7 @@ class RidgePath:
         if not hasattr(self, "_stream"):
             self._stream = None
 
-    # ------------------------------------------------------------------ basic spectral quantities
-    @property
-    def n_penalties(self) -> int:
-        return int(self.lam.shape[0])
-
-    @property
-    def eigenvalues(self) -> np.ndarray:
-        """Gram eigenvalues, ascending (X X^T on the dual side, X^T X on the primal side)."""
-        return self.spec.s
-
-    @property
-    def rank(self) -> int:
-        return self.spec.rank
-
-    def df(self) -> np.ndarray:
-        """Effective degrees of freedom ``tr(X (X^T X + lam)^+ X^T) = sum_i s_i / (s_i + lam)``, (L,)."""
-        return self.spec.df(self.lam)
-
+    # ------------------------------------------------------------------ spectral filter
     def _W(self) -> np.ndarray:
         if self._W_cache is None:
             self._W_cache = self.spec.filter(self.lam, self._c)

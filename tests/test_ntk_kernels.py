@@ -48,7 +48,7 @@ def test_fuse_cross_matches_numpy(mode, shape):
     X2 = _X(shape[0] + 3, shape[1], seed=2)[::-1].copy()
     G = X @ X2.T
     n1, n2 = np.empty(X.shape[0]), np.empty(X2.shape[0])
-    kn.row_norms(X, n1)
+    kn.row_norms_par(X, n1)
     kn.row_norms_par(X2, n2)
     np.testing.assert_allclose(n1, nv.row_norms(X), rtol=1e-14)
     np.testing.assert_allclose(n2, nv.row_norms(X2), rtol=1e-14)

@@ -31,6 +31,21 @@ _SING = 1e-24
 
 
 @njit(cache=True, fastmath=FASTMATH)
+def _lower_tile(t, n):
+    """Tile ``t`` of the lower block triangle, row-major: block indices ``bj <= bi`` and the row and
+    column ranges ``[i0, i1) x [j0, j1)`` of a square C-contiguous (n, n) matrix in TILE blocks."""
+    bi = int((math.sqrt(8.0 * t + 1.0) - 1.0) * 0.5)
+    while bi * (bi + 1) // 2 > t:
+        bi -= 1
+    while (bi + 1) * (bi + 2) // 2 <= t:
+        bi += 1
+    bj = t - bi * (bi + 1) // 2
+    i0 = bi * TILE
+    j0 = bj * TILE
+    return bi, bj, i0, min(n, i0 + TILE), j0, min(n, j0 + TILE)
+
+
+@njit(cache=True, fastmath=FASTMATH)
 def _clip_u(u, snap):
     """Clip to [-1, 1]; within ``snap`` of +-1, snap to +-1 (u's own rounding is ~ eps there, and
     arccos is not Lipschitz at +-1: snapping keeps duplicated rows exactly duplicated)."""
@@ -57,21 +72,10 @@ def _kval(g, a, b, mode, snap):
     return g * t * _INV_2PI + ka
 
 
-@njit(cache=True, fastmath=FASTMATH)
-def row_norms(X, out):
-    """``out[i] = ||X[i]||_2`` accumulated in float64. X: (n, d) C-contiguous; out: (n,) float64."""
-    n, d = X.shape
-    for i in range(n):
-        acc = 0.0
-        for j in range(d):
-            v = np.float64(X[i, j])
-            acc += v * v
-        out[i] = math.sqrt(acc)
-
-
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
 def row_norms_par(X, out):
-    """Parallel :func:`row_norms` (same result)."""
+    """``out[i] = ||X[i]||_2`` accumulated in float64, rows in parallel.
+    X: (n, d) C-contiguous; out: (n,) float64."""
     n, d = X.shape
     for i in prange(n):
         acc = 0.0
@@ -97,17 +101,7 @@ def ntk_fuse_sym(G, mode, snap):
     nt = (n + TILE - 1) // TILE
     ntiles = nt * (nt + 1) // 2
     for t in prange(ntiles):
-        # t -> (bi, bj), bj <= bi, row-major over the lower block triangle
-        bi = int((math.sqrt(8.0 * t + 1.0) - 1.0) * 0.5)
-        while bi * (bi + 1) // 2 > t:
-            bi -= 1
-        while (bi + 1) * (bi + 2) // 2 <= t:
-            bi += 1
-        bj = t - bi * (bi + 1) // 2
-        i0 = bi * TILE
-        i1 = min(n, i0 + TILE)
-        j0 = bj * TILE
-        j1 = min(n, j0 + TILE)
+        bi, bj, i0, i1, j0, j1 = _lower_tile(t, n)
         for i in range(i0, i1):
             a = nrm[i]
             jend = j1 if bi != bj else i + 1
@@ -247,16 +241,7 @@ def mirror_lower(G):
     nt = (n + TILE - 1) // TILE
     ntiles = nt * (nt + 1) // 2
     for t in prange(ntiles):
-        bi = int((math.sqrt(8.0 * t + 1.0) - 1.0) * 0.5)
-        while bi * (bi + 1) // 2 > t:
-            bi -= 1
-        while (bi + 1) * (bi + 2) // 2 <= t:
-            bi += 1
-        bj = t - bi * (bi + 1) // 2
-        i0 = bi * TILE
-        i1 = min(n, i0 + TILE)
-        j0 = bj * TILE
-        j1 = min(n, j0 + TILE)
+        bi, bj, i0, i1, j0, j1 = _lower_tile(t, n)
         for i in range(i0, i1):
             jend = j1 if bi != bj else i
             for j in range(j0, jend):

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .._spectral import SpectralGram
+from .._spectral import SpectralGram, SpectralPath
 from .._validation import as_float_array, check_vector
 
 __all__ = ["KernelRidgePath", "check_gram"]
@@ -41,7 +41,7 @@ def check_gram(K: ArrayLike, name: str = "K", *, symmetric: bool = True) -> np.n
     return K
 
 
-class KernelRidgePath:
+class KernelRidgePath(SpectralPath):
     """Kernel ridge (and ridgeless) regression for many penalties from one ``eigh`` of the Gram.
 
     Parameters
@@ -76,19 +76,6 @@ class KernelRidgePath:
         self.y = y
         self._z = self.spec.U.T @ y
         self._beta: np.ndarray | None = None
-
-    @property
-    def n_penalties(self) -> int:
-        return int(self.lam.shape[0])
-
-    @property
-    def eigenvalues(self) -> np.ndarray:
-        """Gram eigenvalues, ascending."""
-        return self.spec.s
-
-    @property
-    def rank(self) -> int:
-        return self.spec.rank
 
     def dual_coef(self) -> np.ndarray:
         """``beta[:, l] = (K + lam_l I)^+ y``, shape (n, L) (cached)."""
@@ -127,10 +114,6 @@ class KernelRidgePath:
         _, o2 = self.spec.sums(self.lam, a2=self._z**2)
         null = float(np.sum(self._z[:st] ** 2))
         return (self.lam**2 * o2[0] + null) / self.n
-
-    def df(self) -> np.ndarray:
-        """Effective degrees of freedom ``sum_i s_i / (s_i + lam)``, (L,)."""
-        return self.spec.df(self.lam)
 
     def standard_risk(self, K_test: ArrayLike, f_star: ArrayLike) -> np.ndarray:
         """Test-sample standard risk ``mean_j (f_hat(x_j) - f_star(x_j))^2`` per penalty, (L,).
