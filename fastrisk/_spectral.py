@@ -12,7 +12,7 @@ import numpy as np
 import scipy.linalg
 
 from . import config
-from ._validation import check_lam
+from ._validation import _all_finite, check_lam
 from .kernels import filter_matrix, filtered_sums
 from .kernels._threads import threads_for
 
@@ -43,6 +43,10 @@ class SpectralGram:
 
     def __init__(self, gram: np.ndarray, *, rank_dim: int | None = None, overwrite: bool = False):
         g = gram.shape[0]
+        if not _all_finite(gram):
+            # finite inputs can still overflow in the Gram product; LAPACK must never see inf/NaN
+            raise ValueError("the Gram matrix has inf or NaN entries: the inputs are too large for "
+                             f"{gram.dtype} (rescale them, e.g. divide X by its largest entry)")
         if config.EIGH_DRIVER == "numpy":
             s, U = np.linalg.eigh(gram, UPLO="L")
         else:

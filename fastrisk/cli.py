@@ -19,7 +19,7 @@ import numpy as np
 from . import spectra
 from .design import GaussianDesign
 from .ridge import RidgePath
-from .risk import ground_truth_adversarial_risk
+from .risk import dual_exponent, ground_truth_adversarial_risk
 from .theory import adversarial_equivalent, frontier_gap, oracle_frontier, ridge_equivalent
 
 SPECTRA = ("two_level", "bllt_log", "spiked", "power_law", "isotropic")
@@ -105,8 +105,7 @@ def run(args: argparse.Namespace) -> dict:
     path = RidgePath(X, y, lam)
     adv = path.adversarial_risk(design, eps, norm=args.norm, target=args.target)
     R = path.standard_risk(design)
-    q = 1.0 / (1.0 - 1.0 / args.norm) if args.norm not in (1.0, math.inf) else (
-        math.inf if args.norm == 1.0 else 1.0)
+    q = dual_exponent(args.norm)
     bq = path.norm(q)
     n2 = path.norm(2) ** 2
     t2 = time.perf_counter()

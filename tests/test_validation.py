@@ -111,3 +111,12 @@ def test_from_gram_bad_input(small):
         fr.RidgePath.from_gram(np.ones((3, 4)), np.ones(3), 1.0)
     with pytest.raises(ValueError, match="does not match"):
         fr.RidgePath.from_gram(X @ X.T, y, 1.0, X=X.T)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")
+def test_gram_overflow_is_an_error_not_garbage():
+    X = np.full((3, 4), 1e200)
+    with pytest.raises(ValueError, match="Gram matrix has inf or NaN"):
+        fr.RidgePath(X, np.ones(3), 1.0)
+    with pytest.raises(ValueError, match="Gram matrix has inf or NaN"):
+        fr.RidgePath(np.full((3, 4), 3e19, dtype=np.float32), np.ones(3), 1.0)
