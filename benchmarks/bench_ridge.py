@@ -174,3 +174,57 @@ class SklearnLoop:
     def time_fit_loop(self):
         for a in self.lam:
             self.Ridge(alpha=a, fit_intercept=False).fit(self.X, self.y)
+
+
+class SmallPaths:
+    """Many small problems, as in a Monte Carlo sweep: n=300, p=1500, L=100, E=10, l_inf risk.
+
+    Compare ``time_path`` with ``time_floor`` (Gram + eigh): small calls are where thread pools and
+    Python overhead show (see fastrisk.config.PARALLEL_MIN_WORK)."""
+
+    number = 5
+    repeat = 5
+
+    def setup(self):
+        pin_blas_threads()
+        warm_up()
+        self.design, self.X, self.y = make("power_law", 300, 1500)
+        self.lam = penalties(100, 300)
+        self.eps = np.linspace(0.0, 1.0, 10)
+
+    def time_floor(self):
+        np.linalg.eigh(self.X @ self.X.T)
+
+    def time_path(self):
+        rp = fr.RidgePath(self.X, self.y, self.lam)
+        rp.adversarial_risk(self.design, self.eps, norm=np.inf)
+        rp.standard_risk(self.design)
+
+
+class Streaming:
+    """RidgePath.from_design: the path of design.sample(n, seed) without holding X (n=500, p=200000;
+    X would be 800 MB). Compare with ``time_sample_dense``, which only draws that X."""
+
+    timeout = 600
+    number = 1
+    repeat = 2
+    n, p = (100, 20000) if SMALL else (500, 200_000)
+
+    def setup(self):
+        pin_blas_threads()
+        warm_up()
+        c = spectra.spiked(self.p, 10, spike=1.0, tail=0.05)
+        ts = np.zeros(self.p)
+        ts[0] = 1.0
+        self.design = fr.GaussianDesign(c, ts, noise=1.0)
+        self.lam = penalties(1000, self.n)
+
+    def time_from_design_risks(self):
+        rp = fr.RidgePath.from_design(self.design, self.n, self.lam, seed=0)
+        rp.adversarial_risk(self.design, np.linspace(0, 1, E), norm=2)
+
+    def peakmem_from_design_risks(self):
+        self.time_from_design_risks()
+
+    def time_sample_dense(self):
+        self.design.sample(self.n, seed=0)
