@@ -511,3 +511,84 @@ def test_norm_inf_binned_spectrum_close_to_exact():
     mu = np.abs(s * th) * r
     sd = np.sqrt(eq.tau2)[:, None] * np.sqrt(s / 300) * r
     np.testing.assert_allclose(eq.norm_inf, nt.expected_max_abs(mu, sd, np.ones(p)), rtol=2e-3)
+
+
+# ------------------------------------------------------------------------------ review regressions
+@pytest.mark.parametrize("p,n", [(50, 100), (101, 100), (300, 100), (1500, 300), (150, 300)])
+def test_lam_min_round_trip_is_the_singular_threshold(p, n):
+    # the documented lam_min, passed back as lam, is the threshold itself (inf variance), never rejected
+    # nor solved as an ordinary (huge but finite) penalty, whatever the rounding of lam_min / n
+    rng = np.random.default_rng(p + n)
+    s = rng.uniform(0.5, 2.0, p)
+    th = rng.normal(size=p) / math.sqrt(p)
+    lam_min = T.ridge_equivalent(s, th, 0.5, n, -1e-9).lam_min
+    eq = T.ridge_equivalent(s, th, 0.5, n, [lam_min, 0.5 * lam_min])
+    assert np.isinf(eq.variance[0]) and np.isinf(eq.risk[0]) and np.isfinite(eq.risk[1])
+    assert eq.lam_min == lam_min
+    with pytest.raises(ValueError, match="lam must be >="):
+        T.ridge_equivalent(s, th, 0.5, n, lam_min * (1 + 1e-9))
+
+
+def test_adversarial_equivalent_rejects_mismatched_equivalent():
+    s = fr.spectra.spiked(400, 5, 1.0, 0.05)
+    th = _theta(400)
+    lam = np.array([0.0, 1.0, 10.0])
+    eq = T.ridge_equivalent(s, th, 0.5, 100, lam)
+    got = T.adversarial_equivalent(s, th, 0.5, 100, lam, [0.1], np.inf, equivalent=eq)
+    np.testing.assert_array_equal(got, T.adversarial_equivalent(s, th, 0.5, 100, lam, [0.1], np.inf))
+    # norms switched off: an l_inf or l_1 attack would silently be inf
+    eqn = T.ridge_equivalent(s, th, 0.5, 100, lam, sequence_norms=False)
+    for norm in (1, np.inf):
+        with pytest.raises(ValueError, match="sequence_norms"):
+            T.adversarial_equivalent(s, th, 0.5, 100, lam, [0.1], norm, equivalent=eqn)
+    T.adversarial_equivalent(s, th, 0.5, 100, lam, [0.1], 2, equivalent=eqn)  # l2 needs no sequence norms
+    with pytest.raises(ValueError, match="equivalent"):  # same shape, other penalties
+        T.adversarial_equivalent(s, th, 0.5, 100, 2 * lam, [0.1], equivalent=eq)
+    with pytest.raises(ValueError, match="equivalent"):  # other noise level
+        T.adversarial_equivalent(s, th, 0.0, 100, lam, [0.1], equivalent=eq)
+    with pytest.raises(TypeError, match="equivalent"):
+        T.adversarial_equivalent(s, th, 0.5, 100, lam, [0.1], equivalent={"lam": lam})
+
+
+def test_minnorm_X_must_match_spectrum():
+    X = np.random.default_rng(0).normal(size=(10, 30))
+    with pytest.raises(ValueError, match="X must have"):
+        T.minnorm_adversarial_lower_bound(np.ones(50), 10, 1.0, 0.1, X=X)
+
+
+@pytest.mark.parametrize("bad,exc", [("x", TypeError), (None, TypeError), (True, TypeError),
+                                     (np.array([1.0, 2.0]), TypeError), (-1.0, ValueError),
+                                     (math.nan, ValueError)])
+def test_scalar_norm_arguments_are_validated(bad, exc):
+    with pytest.raises(exc, match="signal"):
+        T.hmrt_ridgeless_isotropic(2.0, bad, 1.0)
+    with pytest.raises(exc, match="signal"):
+        T.isotropic_ridge(20, 10, bad, 1.0, 1.0)
+    if bad is not None:  # None means "not given" there
+        with pytest.raises(exc, match="theta_norm"):
+            T.benign_report(np.linspace(1, 0.1, 20), 10, theta_norm=bad)
+
+
+def test_frontier_gap_bad_path_risks():
+    o = T.oracle_frontier([1.0, 0.5], [1.0, 0.0], [0.1, 0.2])
+    with pytest.raises(ValueError, match="standard_risk"):
+        T.frontier_gap((np.ones((2, 1)), np.ones((2, 2))), o)
+    with pytest.raises(ValueError, match="empty"):
+        T.frontier_gap((np.ones(0), np.ones((0, 2))), o)
+    with pytest.raises(ValueError, match="standard_risk"):
+        T.frontier_gap((-np.ones(2), np.ones((2, 2))), o)
+    with pytest.raises(ValueError, match="adversarial_risk"):
+        T.frontier_gap((np.ones(2), -np.ones((2, 2))), o)
+    with pytest.raises(TypeError, match="mu"):
+        T.oracle_frontier([1.0, 0.5], [1.0, 0.0], 0.1, mu=["a"])
+
+
+@pytest.mark.parametrize("lam", [np.full(100, 1.0), np.zeros(60), 1.0 + 1e-15 * np.arange(60)])
+def test_long_path_of_repeated_penalties(lam):
+    # more than LINF_ANCHORS penalties sharing (nearly) one kappa: no interpolation over an empty range
+    s = fr.spectra.bllt_log(2000)
+    th = _theta(2000)
+    eq = T.ridge_equivalent(s, th, 0.5, 100, lam)
+    one = T.ridge_equivalent(s, th, 0.5, 100, lam[:1])
+    np.testing.assert_allclose(eq.norm_inf, one.norm_inf[0], rtol=1e-12)
+    np.testing.assert_allclose(eq.norm1, one.norm1[0], rtol=1e-12)

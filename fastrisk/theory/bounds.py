@@ -107,8 +107,9 @@ def minnorm_adversarial_lower_bound(spectrum: ArrayLike, n: int, noise: float, e
     cond_bound = math.nan
     if X is not None:
         X = check_design_matrix(X)
-        if X.shape[0] != n:
-            raise ValueError(f"X must have n={n} rows, got shape {X.shape}")
+        if X.shape[0] != n or X.shape[1] != s.size:
+            raise ValueError(f"X must have n={n} rows and p={s.size} columns (one per eigenvalue of "
+                             f"spectrum), got shape {X.shape}")
         if X.shape[1] < n:
             raise ValueError(f"X must have p >= n columns for the min-norm interpolator, got {X.shape}")
         Xd = X.astype(np.float64, copy=False)

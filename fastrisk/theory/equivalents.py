@@ -333,15 +333,18 @@ def _solve(at: _Atoms, ell: np.ndarray, sigma2: float, need_kc: bool):
     ell_min = kc * (1.0 - at.df(kc)[0] / n) if need_kc else math.nan
     if at.p_plus == n:
         kc, ell_min = 0.0, 0.0
+    # lam == lam_min (the reported n * ell_min, passed back) is the threshold itself: compare with a few
+    # ulps of slack so that the rounding of (n * ell_min) / n neither rejects it nor solves it as regular
+    at_min = (np.abs(ell - ell_min) <= 4.0 * np.finfo(np.float64).eps * abs(ell_min)) if need_kc else None
     if need_kc:
-        bad = ell < ell_min
+        bad = (ell < ell_min) & ~at_min
         if np.any(bad):
             raise ValueError(
-                f"lam must be > {n * ell_min!r} (n times the smallest normalised penalty "
+                f"lam must be >= {n * ell_min!r} (n times the smallest normalised penalty "
                 f"{ell_min!r} for which the self-consistent equation has a solution on the monotone "
                 f"branch; spectrum with {at.p_plus} positive eigenvalues, n={n}); got min "
                 f"{n * float(ell.min())!r}")
-    singular = (ell == ell_min) if need_kc else np.zeros(L, dtype=bool)
+    singular = at_min if need_kc else np.zeros(L, dtype=bool)
     if at.p_plus == n:
         singular |= ell == 0.0
     # least squares (p < n, lam = 0): kappa = 0 exactly, evaluated directly below
@@ -531,6 +534,8 @@ def _norm_inf(at: _Atoms, kappa, tau2, pieces, sigma2):
         xk = (np.log(kappa[sel] - interp.s0) - interp.um) / interp.uh
         a, b = float(xk.min()), float(xk.max())
         xa = np.linspace(a, b, LINF_ANCHORS)
+        if not np.all(np.diff(xa) > 0):  # (nearly) one kappa repeated: exact on the distinct values below
+            continue
         ka = interp.kappa(xa)
         _, _, _, _, _, ta = _compose(ka, interp.ell(xa), interp.sums(xa), n, sigma2, at.p_plus)
         raw = expected_max_sequence(lam, amp, mult, ka, ta, n)
@@ -539,8 +544,9 @@ def _norm_inf(at: _Atoms, kappa, tau2, pieces, sigma2):
         out[sel] = np.exp(PchipInterpolator(xa, np.log(raw))(np.clip(xk, a, b)))
         done |= sel
     rest = fin & ~done
-    if np.any(rest):
-        out[rest] = expected_max_sequence(lam, amp, mult, kappa[rest], tau2[rest], n)
+    if np.any(rest):  # one quadrature per distinct (kappa, tau^2): repeated penalties cost nothing
+        kt, inv = np.unique(np.stack([kappa[rest], tau2[rest]], axis=1), axis=0, return_inverse=True)
+        out[rest] = expected_max_sequence(lam, amp, mult, kt[:, 0], kt[:, 1], n)[inv.ravel()]
     return out
 
 
@@ -576,7 +582,8 @@ def adversarial_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: fl
         here (ValueError).
     target : {"clean", "noisy", "consistent"}
     equivalent : RidgeEquivalent, optional
-        Reuse a computed equivalent (must come from the same arguments).
+        Reuse a computed equivalent (must come from the same arguments; ``lam``, ``n`` and ``noise`` are
+        checked, and l1 / l_inf attacks need it computed with ``sequence_norms=True``).
     """
     p, q = check_norm(norm)
     target = check_target(target, p)
@@ -587,8 +594,10 @@ def adversarial_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: fl
     eq = equivalent
     if eq is None:
         eq = ridge_equivalent(s, ts, sigma, n, lam, sequence_norms=p != 2.0)
-    elif eq.lam.shape != lam.shape or eq.n != n:
-        raise ValueError("equivalent does not match lam / n")
+    elif not isinstance(eq, RidgeEquivalent):
+        raise TypeError(f"equivalent must be a RidgeEquivalent, got {type(eq).__name__}")
+    elif not np.array_equal(eq.lam, lam) or eq.n != n or eq.noise != sigma:
+        raise ValueError("equivalent does not match lam / n / noise (it must come from the same arguments)")
     if q == 2.0:
         b2 = eq.norm2_sq
         if target == "consistent":
@@ -600,6 +609,9 @@ def adversarial_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: fl
         b = eq.norm1
     else:
         b = eq.norm_inf
+    if q != 2.0 and np.all(np.isnan(b)):
+        raise ValueError(f"equivalent was computed with sequence_norms=False: norm={norm!r} needs its "
+                         f"{'norm1' if q == 1.0 else 'norm_inf'}")
     R = eq.risk
     out = np.empty((R.size, eps.size))
     fin = np.isfinite(R) & np.isfinite(b)

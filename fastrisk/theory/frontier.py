@@ -104,7 +104,10 @@ def oracle_frontier(spectrum: ArrayLike, theta_star: ArrayLike, eps: ArrayLike, 
             lo, hi = 1e-4, 1e4
         mu = np.concatenate([[0.0], np.geomspace(lo, hi, n_mu - 2), [np.inf]])
     else:
-        mu = np.atleast_1d(np.asarray(mu, dtype=np.float64))
+        mu = np.asarray(mu)
+        if mu.dtype == object or mu.dtype.kind not in "biuf":
+            raise TypeError(f"mu must be a real numeric array, got dtype {mu.dtype}")
+        mu = np.atleast_1d(mu.astype(np.float64))
         if mu.ndim != 1 or mu.size == 0 or np.any(np.isnan(mu)) or np.any(mu < 0):
             raise ValueError("mu must be a non-empty 1-D array of levels >= 0 (inf allowed)")
         mu = np.sort(mu)
@@ -189,8 +192,16 @@ def frontier_gap(path_risks: Any, oracle: OracleFrontier) -> FrontierGap:
     if Ra.ndim == 1:
         Ra = Ra[:, None]
     E = oracle.eps.size
-    if R0.ndim != 1 or Ra.shape != (R0.size, E):
+    if R0.ndim != 1:
+        raise ValueError(f"standard_risk must be 1-D (L,), got shape {R0.shape}")
+    if R0.size == 0:
+        raise ValueError("standard_risk is empty: give at least one penalty of the path")
+    if Ra.shape != (R0.size, E):
         raise ValueError(f"adversarial_risk must be (L, E) = ({R0.size}, {E}), got {Ra.shape}")
+    if np.any(R0 < 0):
+        raise ValueError(f"standard_risk must be >= 0 (a risk), got min {float(R0.min())!r}")
+    if np.any(Ra < 0):
+        raise ValueError(f"adversarial_risk must be >= 0 (a risk), got min {float(Ra.min())!r}")
     order = np.argsort(oracle.standard_risk, kind="stable")
     r_or = oracle.standard_risk[order]
     env = np.minimum.accumulate(oracle.adversarial_risk[order], axis=0)  # (M, E) lower-left envelope

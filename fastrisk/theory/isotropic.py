@@ -15,7 +15,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from .._validation import check_lam, check_noise, check_positive_int, check_spectrum, check_vector
-from .ranks import _positive_float
+from .ranks import _nonnegative_float, _positive_float
 
 __all__ = ["IsotropicRidge", "isotropic_ridge", "hmrt_ridgeless_isotropic", "hmrt_ridgeless"]
 
@@ -42,9 +42,7 @@ def hmrt_ridgeless_isotropic(gamma: float, signal: float, noise: float) -> tuple
         (if sigma > 0).
     """
     g = _positive_float(gamma, "gamma")
-    r = float(signal)
-    if not math.isfinite(r) or r < 0:
-        raise ValueError(f"signal must be a finite number >= 0 (||theta*||_2), got {signal!r}")
+    r = _nonnegative_float(signal, "signal", " (||theta*||_2)")
     s2 = check_noise(noise) ** 2
     if g < 1:
         v = s2 * g / (1 - g)
@@ -84,9 +82,7 @@ def isotropic_ridge(p: int, n: int, signal: float, noise: float, lam: ArrayLike,
     """
     p = check_positive_int(p, "p")
     n = check_positive_int(n, "n")
-    r = float(signal)
-    if not math.isfinite(r) or r < 0:
-        raise ValueError(f"signal must be a finite number >= 0 (||theta*||_2), got {signal!r}")
+    r = _nonnegative_float(signal, "signal", " (||theta*||_2)")
     s2 = check_noise(noise) ** 2
     sc = _positive_float(scale, "scale")
     lam = check_lam(lam)
