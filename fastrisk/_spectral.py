@@ -55,11 +55,22 @@ class SpectralGram:
         eps = np.finfo(s.dtype).eps
         smax = float(np.abs(s).max()) if g else 0.0
         self.tol = config.RANK_RTOL * (rank_dim or g) * eps * smax
+        self.dtype = s.dtype
         self.s = s.astype(np.float64)
         self.U = U if U.dtype == np.float64 else U.astype(np.float64)
         self.start = int(np.searchsorted(self.s, self.tol, side="right"))
         self.rank = g - self.start
         self.dim = g
+
+    def check_psd(self, what: str, rtol: float | None = None) -> None:
+        """Refuse a Gram with a negative part beyond rounding (``s_min < -rtol * max|s|``, default
+        ``rtol = sqrt(eps)`` of the computing dtype): the rank cut would otherwise drop it silently."""
+        if rtol is None:
+            rtol = float(np.sqrt(np.finfo(self.dtype).eps))
+        if self.dim and self.s[0] < -rtol * float(np.abs(self.s).max()):
+            raise ValueError(f"{what} must be positive semi-definite (a Gram matrix): its smallest "
+                             f"eigenvalue is {self.s[0]!r}, its largest {self.s[-1]!r}; a negative part "
+                             "beyond rounding would be silently dropped")
 
     @property
     def s_min(self) -> float:

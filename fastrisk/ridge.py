@@ -165,7 +165,7 @@ class RidgePath(SpectralPath):
             p = g
             n = X.shape[0] if X is not None else n_samples
         self._setup(np.array(gram, copy=True), side, rhs, lam, X=X, n=n, p=p,
-                    rank_dim=max(g, (p if side == "dual" else n) or g))
+                    rank_dim=max(g, (p if side == "dual" else n) or g), user_gram=True)
         return self
 
     @classmethod
@@ -244,13 +244,15 @@ class RidgePath(SpectralPath):
                 self._sigma_gram_cache = (sigma, KS.astype(np.float64, copy=False))
         return self
 
-    def _setup(self, gram, side, rhs, lam, *, X, n, p, rank_dim):
+    def _setup(self, gram, side, rhs, lam, *, X, n, p, rank_dim, user_gram=False):
         self.side = side
         self.n = n
         self.p = p
         self._X = X
         self.dtype = gram.dtype
         self.spec = SpectralGram(gram, rank_dim=rank_dim, overwrite=True)
+        if user_gram:
+            self.spec.check_psd("gram")
         self.lam = self.spec.check_lam(lam, "X X^T" if side == "dual" else "X^T X")
         U = self.spec.U
         self._c = U.T @ rhs  # dual: z = U^T y; primal: V^T X^T y

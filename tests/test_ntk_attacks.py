@@ -196,3 +196,24 @@ def test_linear_predictor_agrees_with_ridge_path_empirical_risk(norm):
     np.testing.assert_allclose(ours, path.empirical_adversarial_risk(Z, yt, eps, norm=norm), rtol=1e-10)
     ours = adversarial_risk(LinearPredictor(path.coef()), Z, eps, f_star=yt, norm=norm, method="fgsm")
     np.testing.assert_allclose(ours, path.empirical_adversarial_risk(Z, yt, eps, norm=norm), rtol=1e-10)
+
+
+def test_pgd_random_starts_differ_between_spawned_seeds():
+    X, y, Z = _data(n=20, d=5, m=30, seed=10)
+    fit = TwoLayerNTK(None).fit(X, y, 0.0)
+    kids = np.random.SeedSequence(7).spawn(2)
+    kw = dict(f_star=np.zeros(30), method="pgd", init="random", steps=2, restarts=2, return_points=True)
+    p0, p1 = (adversarial_risk(fit, Z, 1.0, seed=k, **kw)[1] for k in kids)
+    assert np.abs(p0 - p1).max() > 1e-6
+
+
+def test_pgd_step_size_accepts_numpy_scalars_and_rejects_bool():
+    X, y, Z = _data(n=10, d=4, m=5, seed=11)
+    fit = TwoLayerNTK(None).fit(X, y, 0.0)
+    kw = dict(f_star=np.zeros(5), method="pgd", steps=3, seed=0)
+    np.testing.assert_allclose(adversarial_risk(fit, Z, 0.5, step_size=np.float32(0.25), **kw),
+                               adversarial_risk(fit, Z, 0.5, step_size=0.25, **kw), rtol=1e-12)
+    np.testing.assert_array_equal(adversarial_risk(fit, Z, 0.5, step_size=np.int64(1), **kw),
+                                  adversarial_risk(fit, Z, 0.5, step_size=1.0, **kw))
+    with pytest.raises(ValueError, match="step_size"):
+        adversarial_risk(fit, Z, 0.5, step_size=True, **kw)

@@ -200,3 +200,39 @@ def test_float32_cross_gram():
     np.testing.assert_allclose(K, nv.ntk_gram(X, X2, mode=0), rtol=1e-5, atol=1e-5)
     # mixed precision inputs fall back to float64
     assert ntk_gram(X, X2.astype(np.float64)).dtype == np.float64
+
+
+def test_spawned_seed_sequences_give_different_networks():
+    """One SeedSequence per experiment, spawned per trial (DESIGN.md): the children must give different
+    initialisations (they share the root's entropy and differ only in spawn_key); a plain SeedSequence(s)
+    stays the same network as the int s; list entropy is accepted and reproducible."""
+    X = np.random.default_rng(12).standard_normal((6, 4))
+    kids = np.random.SeedSequence(123).spawn(2)
+    K0, K1 = (ntk_gram(X, width=64, seed=k) for k in kids)
+    assert np.abs(K0 - K1).max() > 1e-3
+    np.testing.assert_array_equal(K0, ntk_gram(X, width=64, seed=np.random.SeedSequence(123).spawn(1)[0]))
+    np.testing.assert_array_equal(ntk_gram(X, width=64, seed=np.random.SeedSequence(5)),
+                                  ntk_gram(X, width=64, seed=5))
+    Kl = ntk_gram(X, width=64, seed=np.random.SeedSequence([1, 2, 3]))
+    np.testing.assert_array_equal(Kl, ntk_gram(X, width=64, seed=np.random.SeedSequence([1, 2, 3])))
+    nets = [TwoLayerNTK(8, seed=k) for k in kids]
+    assert nets[0].entropy != nets[1].entropy
+    np.testing.assert_array_equal(nets[0].gram(X), ntk_gram(X, width=8, seed=kids[0]))
+
+
+@pytest.mark.parametrize("train", TRAINS)
+def test_linearization_coefficients_keys_and_g_at_one(train):
+    """The documented keys, and g_one = g(1) = K(x, x) / |x|^2 of the exact kernel."""
+    c = linearization_coefficients(train)
+    assert set(c) == {"g0", "g1", "g2", "g_one"}
+    x = np.array([[0.6, -0.8, 2.0]])
+    np.testing.assert_allclose(ntk_gram(x, train=train)[0, 0] / np.sum(x**2), c["g_one"], rtol=1e-14)
+    assert "``g_one = g(1)``" in linearization_coefficients.__doc__
+
+
+def test_init_params_validates_d():
+    net = TwoLayerNTK(4, seed=0)
+    for d, exc in ((0, ValueError), (-1, ValueError), (2.5, TypeError), (True, TypeError)):
+        with pytest.raises(exc, match="d must"):
+            net.init_params(d)
+    assert net.init_params(np.int64(3))[0].shape == (4, 3)

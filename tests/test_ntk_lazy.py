@@ -73,3 +73,18 @@ def test_bad_input_gram_and_model():
         TwoLayerNTK(None).fit(X, np.ones(2))
     with pytest.raises(ValueError, match="lr"):
         train_gd(X, np.ones(3), 4, lr=-1.0)
+
+
+def test_gd_step_and_tolerance_validation():
+    """Bad tol / lr raise (naming the argument) instead of silently running max_steps; NumPy scalars
+    are valid numbers."""
+    X, y, _ = _data(n=5, d=3)
+    for kw in (dict(tol=-1.0), dict(tol=float("nan")), dict(tol="a")):
+        with pytest.raises((ValueError, TypeError), match="tol"):
+            train_gd(X, y, 4, max_steps=5, **kw)
+    with pytest.raises((ValueError, TypeError), match="lr"):
+        train_gd(X, y, 4, max_steps=5, lr=True)
+    r32 = train_gd(X, y, 4, seed=0, max_steps=5, lr=np.float32(0.01))
+    r64 = train_gd(X, y, 4, seed=0, max_steps=5, lr=0.01)
+    assert r32.steps == 5 and abs(r32.lr - 0.01) < 1e-8
+    np.testing.assert_allclose(r32.losses, r64.losses, rtol=1e-6)

@@ -109,3 +109,21 @@ def test_bad_labels_and_kernel_columns():
         KernelRidgePath(K, y, 0.0).predict(np.ones((3, 39)))
     with pytest.raises(ValueError, match="lam"):
         KernelRidgePath(K, y, np.nan)
+
+
+def test_indefinite_gram_is_rejected_not_silently_truncated():
+    """A Gram with a clearly negative eigenvalue is not a kernel matrix: dropping that component (the
+    rank-tolerance rule) would give wrong dual coefficients for every lam (here (K + 2I)^-1 y = [0, 1])."""
+    K = np.array([[0.0, 1.0], [1.0, 0.0]])
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        KernelRidgePath(K, np.array([1.0, 2.0]), [0.0, 2.0])
+    X, y, _ = _data()
+    K = ntk_gram(X)
+    with pytest.raises(ValueError, match="K must be positive semi-definite"):
+        s = np.linalg.eigvalsh(K)
+        KernelRidgePath(K - (s[0] + 1e-6 * s[-1]) * np.eye(40), y, 1.0)
+    # rounding-level negative eigenvalues of genuine NTK Grams (float32 ones included) are accepted
+    X2 = np.random.default_rng(5).standard_normal((800, 2))
+    for Kg in (ntk_gram(X2.astype(np.float32)), ntk_gram(np.vstack([X2[:50], X2[:50]]))):
+        path = KernelRidgePath(Kg, np.ones(Kg.shape[0]), [0.0, 1.0])
+        assert np.all(np.isfinite(path.dual_coef()))

@@ -120,3 +120,12 @@ def test_gram_overflow_is_an_error_not_garbage():
         fr.RidgePath(X, np.ones(3), 1.0)
     with pytest.raises(ValueError, match="Gram matrix has inf or NaN"):
         fr.RidgePath(np.full((3, 4), 3e19, dtype=np.float32), np.ones(3), 1.0)
+
+
+def test_from_gram_refuses_an_indefinite_gram():
+    G = np.array([[0.0, 1.0], [1.0, 0.0]])
+    with pytest.raises(ValueError, match="gram must be positive semi-definite"):
+        fr.RidgePath.from_gram(G, np.ones(2), 2.0)
+    # rounding-level negative eigenvalues of a genuine Gram are fine
+    X = np.random.default_rng(0).standard_normal((6, 3))
+    fr.RidgePath.from_gram(X @ X.T, np.ones(6), [0.0, 1.0])

@@ -43,9 +43,13 @@ def check_width(width, symmetric_init: bool = False) -> int | None:
 
 
 def seed_entropy(seed) -> int:
-    """Entropy of the root SeedSequence: ``seed`` itself (int >= 0 or SeedSequence) or fresh entropy."""
+    """Entropy of the root SeedSequence: ``seed`` itself (int >= 0, or a SeedSequence of int entropy and
+    no spawn key), fresh entropy (None), or, for a spawned child (or list entropy), a 128-bit integer
+    drawn from the SeedSequence's own state, so that the children of one root give different networks."""
     if isinstance(seed, np.random.SeedSequence):
-        return int(seed.entropy)
+        if not seed.spawn_key and isinstance(seed.entropy, (int, np.integer)):
+            return int(seed.entropy)
+        return int.from_bytes(seed.generate_state(4, np.uint32).tobytes(), "little")
     if seed is None:
         return int(np.random.SeedSequence().entropy)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:

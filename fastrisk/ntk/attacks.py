@@ -23,6 +23,7 @@ GEMM for the gradient.
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -157,9 +158,10 @@ def adversarial_risk(predictor, X_test: ArrayLike, eps: ArrayLike, *, f_star: Ar
             raise ValueError(f"init must be 'fgsm' or 'random', got {init!r}")
         if step_size is None:
             step_size = 2.5 / steps
-        if isinstance(step_size, bool) or not isinstance(step_size, (int, float)) or not (
+        if isinstance(step_size, bool) or not isinstance(step_size, Real) or not (
                 math.isfinite(step_size) and step_size > 0):
             raise ValueError(f"step_size must be a finite number > 0 (a fraction of eps), got {step_size!r}")
+        step_size = float(step_size)
         entropy = seed_entropy(seed)
     per_pt = np.empty((m, L, E))
     width = 4 * n + 3 * d

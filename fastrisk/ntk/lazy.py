@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -91,10 +92,13 @@ def train_gd(X: ArrayLike, y: ArrayLike, width: int, train: str = "first", seed=
     max_steps = check_positive_int(max_steps, "max_steps")
     net = TwoLayerNTK(width=width, train=train, seed=seed, symmetric_init=symmetric_init)
     W0, a0 = net.init_params(d)
+    if isinstance(tol, bool) or not isinstance(tol, Real) or not (math.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be a finite number >= 0 (relative residual), got {tol!r}")
     if lr is None:
         lr = 1.0 / float(np.linalg.eigvalsh(net.gram(X))[-1])
-    elif not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+    elif isinstance(lr, bool) or not (isinstance(lr, Real) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a finite step size > 0, got {lr!r}")
+    lr = float(lr)
     W, a = W0.copy(), a0.copy()
     sm = 1.0 / math.sqrt(width)
     ynorm = float(np.linalg.norm(y)) or 1.0

@@ -32,7 +32,7 @@ _COEF = {
 
 
 def linearization_coefficients(train: str = "first") -> dict[str, float]:
-    """Taylor coefficients ``g0, g1, g2`` of ``g(u)`` at 0 and ``g1_value = g(1)``."""
+    """Taylor coefficients ``g0, g1, g2`` of ``g(u)`` at 0 and ``g_one = g(1)``."""
     g0, g1, g2, gone = _COEF[check_train(train)]
     return {"g0": g0, "g1": g1, "g2": g2, "g_one": gone}
 

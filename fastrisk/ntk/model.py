@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import config
+from .._validation import check_positive_int
 from ..kernels.ntk import gather_penalty, ntk_fuse_cross, ntk_grad_terms, relu_split
 from ._common import check_inputs, check_train, check_width, init_rows, neuron_block, seed_entropy
 from .gram import _norms, ntk_gram, snap_for
@@ -88,6 +89,7 @@ class TwoLayerNTK:
         symmetric init)."""
         if self.width is None:
             raise ValueError("init_params needs a finite width (width=None is the analytic limit)")
+        d = check_positive_int(d, "d")
         W, a = init_rows(self.entropy, d, 0, self.m_eff)
         if self.symmetric_init:
             W = np.repeat(W, 2, axis=0)

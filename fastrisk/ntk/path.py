@@ -11,6 +11,7 @@ linearised network trained to that solution.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -48,7 +49,8 @@ class KernelRidgePath(SpectralPath):
     ----------
     K : array_like (n, n)
         Symmetric PSD Gram ``K(x_i, x_j)`` of the training inputs (e.g. :func:`ntk_gram`), finite.
-        Copied unless ``overwrite=True`` (then LAPACK may destroy it).
+        Copied unless ``overwrite=True`` (then LAPACK may destroy it). An eigenvalue below
+        ``-sqrt(eps) * max|eigenvalue|`` (eps of K's dtype) raises ValueError (not a kernel Gram).
     y : array_like (n,)
         Training targets (for an NTK with non-zero initial output, pass ``y - f_0(X)``).
     lam : float or array_like (L,)
@@ -65,6 +67,9 @@ class KernelRidgePath(SpectralPath):
     """
 
     def __init__(self, K: ArrayLike, y: ArrayLike, lam: ArrayLike, *, overwrite: bool = False):
+        # PSD tolerance: sqrt(eps) of the dtype K came in (rounding of a float32 Gram reaches ~1e-5 s_max)
+        in_dtype = np.float32 if getattr(K, "dtype", None) == np.float32 else np.float64
+        psd_rtol = math.sqrt(np.finfo(in_dtype).eps)
         K = check_gram(K)
         n = K.shape[0]
         y = check_vector(y, n, "y")
@@ -72,6 +77,7 @@ class KernelRidgePath(SpectralPath):
             K = np.array(K, dtype=np.float64, copy=True)
         self.n = n
         self.spec = SpectralGram(K, overwrite=True)
+        self.spec.check_psd("K", psd_rtol)
         self.lam = self.spec.check_lam(lam, "the kernel Gram K")
         self.y = y
         self._z = self.spec.U.T @ y
