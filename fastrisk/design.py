@@ -171,13 +171,15 @@ class GaussianDesign:
                     signal += xb[:, c0 - start:c0 - start + g] @ self.theta_star[c0:c0 + g]
         else:
             F = self._sqrt_factor()
-            acc = np.zeros((n, self.p))
+            X[...] = 0.0
+            acc = X if dtype == np.float64 else np.zeros((n, self.p))  # float64 accumulation
             g = config.GEN_BLOCK
             for c0 in range(0, self.p, g):
                 c1 = min(c0 + g, self.p)
                 rng = np.random.Generator(np.random.PCG64(_child(ss, 0, c0 // g)))
                 acc += rng.standard_normal((n, c1 - c0)) @ F[c0:c1]
-            X[...] = acc
+            if acc is not X:
+                X[...] = acc
             signal = acc @ self.theta_star
         return X, self._labels(signal, ss)
 
