@@ -128,13 +128,19 @@ def check_target(target: str, p: float) -> str:
     return target
 
 
+def check_nonnegative_float(v, name: str, what: str = "") -> float:
+    """A finite real scalar >= 0 (bool, strings, arrays and None rejected with the argument's name);
+    ``what`` says what it is, e.g. ``" (the label-noise standard deviation)"``."""
+    if isinstance(v, bool) or not isinstance(v, Real):
+        raise TypeError(f"{name} must be a real number >= 0{what}, got {v!r}")
+    f = float(v)
+    if not math.isfinite(f) or f < 0:
+        raise ValueError(f"{name} must be a finite number >= 0{what}, got {v!r}")
+    return f
+
+
 def check_noise(noise) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, Real):
-        raise TypeError(f"noise must be a real number (the label-noise standard deviation), got {noise!r}")
-    noise = float(noise)
-    if not math.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be a finite standard deviation >= 0, got {noise!r}")
-    return noise
+    return check_nonnegative_float(noise, "noise", " (the label-noise standard deviation)")
 
 
 def check_positive_int(v, name: str, *, minimum: int = 1) -> int:

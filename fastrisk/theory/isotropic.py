@@ -14,8 +14,15 @@ from typing import Any
 import numpy as np
 from scipy.optimize import brentq
 
-from .._validation import check_lam, check_noise, check_positive_int, check_spectrum, check_vector
-from .ranks import _nonnegative_float, _positive_float
+from .._validation import (
+    check_lam,
+    check_noise,
+    check_nonnegative_float,
+    check_positive_int,
+    check_spectrum,
+    check_vector,
+)
+from .ranks import _positive_float
 
 __all__ = ["IsotropicRidge", "isotropic_ridge", "hmrt_ridgeless_isotropic", "hmrt_ridgeless"]
 
@@ -42,7 +49,7 @@ def hmrt_ridgeless_isotropic(gamma: float, signal: float, noise: float) -> tuple
         (if sigma > 0).
     """
     g = _positive_float(gamma, "gamma")
-    r = _nonnegative_float(signal, "signal", " (||theta*||_2)")
+    r = check_nonnegative_float(signal, "signal", " (||theta*||_2)")
     s2 = check_noise(noise) ** 2
     if g < 1:
         v = s2 * g / (1 - g)
@@ -82,7 +89,7 @@ def isotropic_ridge(p: int, n: int, signal: float, noise: float, lam: ArrayLike,
     """
     p = check_positive_int(p, "p")
     n = check_positive_int(n, "n")
-    r = _nonnegative_float(signal, "signal", " (||theta*||_2)")
+    r = check_nonnegative_float(signal, "signal", " (||theta*||_2)")
     s2 = check_noise(noise) ** 2
     sc = _positive_float(scale, "scale")
     lam = check_lam(lam)

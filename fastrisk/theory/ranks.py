@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from .._validation import check_noise, check_positive_int, check_spectrum
+from .._validation import check_noise, check_nonnegative_float, check_positive_int, check_spectrum
 from ..kernels.theory import non_increasing, tail_ranks
 
 __all__ = ["effective_ranks", "critical_index", "benign_report", "BenignReport", "tail_sums"]
@@ -35,16 +34,6 @@ def _positive_float(v, name: str) -> float:
         raise TypeError(f"{name} must be a real number > 0, got {v!r}") from None
     if not math.isfinite(f) or f <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
-    return f
-
-
-def _nonnegative_float(v, name: str, what: str = "") -> float:
-    """A finite real number >= 0 (bool, strings, arrays and None rejected with the argument's name)."""
-    if isinstance(v, bool) or not isinstance(v, Real):
-        raise TypeError(f"{name} must be a real number >= 0{what}, got {v!r}")
-    f = float(v)
-    if not math.isfinite(f) or f < 0:
-        raise ValueError(f"{name} must be a finite number >= 0{what}, got {v!r}")
     return f
 
 
@@ -197,7 +186,7 @@ def benign_report(spectrum: ArrayLike, n: int, *, noise: float = 1.0, theta_norm
     if theta_norm is None:
         bias = math.nan
     else:
-        tn = _nonnegative_float(theta_norm, "theta_norm")
+        tn = check_nonnegative_float(theta_norm, "theta_norm")
         bias = c * tn**2 * float(lam[0]) * max(math.sqrt(r0 / n), r0 / n, math.sqrt(log1d / n))
     return BenignReport(n=n, kstar=kstar, r0_over_n=r0 / n, kstar_over_n=kn, n_over_Rkstar=nR,
                         variance_lower_bound=lower, variance_upper_shape=upper_var, bias_upper_shape=bias,
