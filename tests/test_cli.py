@@ -50,7 +50,7 @@ def test_bad_arguments_exit_with_usage(argv):
 
 
 def test_console_entry_point_runs():
-    r = subprocess.run([sys.executable, "-m", "fastrisk.cli", "--n", "60", "--n-lam", "5"],
+    r = subprocess.run([sys.executable, "-m", "fastrisk", "--n", "60", "--n-lam", "5"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "best adversarial" in r.stdout

@@ -16,11 +16,11 @@ import time
 
 import numpy as np
 
-from . import spectra
-from .design import GaussianDesign
-from .ridge import RidgePath
-from .risk import dual_exponent, ground_truth_adversarial_risk
-from .theory import adversarial_equivalent, frontier_gap, oracle_frontier, ridge_equivalent
+from .. import spectra
+from ..design import GaussianDesign
+from ..ridge import RidgePath
+from ..risk import dual_exponent, ground_truth_adversarial_risk
+from ..theory import adversarial_equivalent, frontier_gap, oracle_frontier, ridge_equivalent
 
 SPECTRA = ("two_level", "bllt_log", "spiked", "power_law", "isotropic")
 
