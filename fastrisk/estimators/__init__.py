@@ -1,0 +1,24 @@
+"""scikit-learn estimators on fastrisk's spectral core (optional: ``pip install "fastrisk[sklearn]"``).
+
+- :class:`MinNormRegressor`: the minimum-norm least-squares / interpolating linear model;
+- :class:`RidgePathCV`: ridge regression whose penalty is chosen by exact leave-one-out (or GCV) over a
+  whole grid from one Gram and one eigendecomposition;
+- :class:`NTKRidge`: kernel ridge regression on the two-layer ReLU neural tangent kernel.
+
+Each follows scikit-learn's conventions (``fit``/``predict``/``get_params``, input validation, intercept
+by centring, ``sample_weight``) and passes ``sklearn.utils.estimator_checks.check_estimator``.
+"""
+
+from __future__ import annotations
+
+try:
+    import sklearn  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
+    raise ImportError(
+        "fastrisk.estimators needs scikit-learn (>= 1.6), an optional dependency: install it with "
+        "pip install \"fastrisk[sklearn]\"") from exc
+
+from .linear import MinNormRegressor, RidgePathCV
+from .ntk import NTKRidge
+
+__all__ = ["MinNormRegressor", "RidgePathCV", "NTKRidge"]
