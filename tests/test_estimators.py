@@ -77,8 +77,9 @@ def test_check_estimator_all_checks_pass(est):
 # ---------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("n,p", SHAPES)
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_ridgepathcv_equals_ridgecv(n, p, fit_intercept):
-    X, y = _data(n, p, seed=n + p)
+@pytest.mark.parametrize("offset", [0.3, 3.0])  # column means small / large: the two centring routes
+def test_ridgepathcv_equals_ridgecv(n, p, fit_intercept, offset):
+    X, y = _data(n, p, seed=n + p, offset=offset)
     alphas = np.logspace(-2, 3, 40) * (n if n > p else 1.0)
     ours = RidgePathCV(alphas=alphas, fit_intercept=fit_intercept).fit(X, y)
     ref = RidgeCV(alphas=alphas, fit_intercept=fit_intercept, store_cv_results=True).fit(X, y)

@@ -68,8 +68,19 @@ class Centred:
             self.x_off = np.zeros(p)
             self.y_off = 0.0
             self.v = None
+        self._small: bool | None = None
         yc = y - self.y_off
         self.y_w = yc if self.sqrt_sw is None else self.sqrt_sw * yc
+
+    def small_means(self, X: np.ndarray) -> bool:
+        """Column means small next to the spread: ``n ||x_off||^2 <= tr(X_c X_c^T)``, i.e.
+        ``||X||_F^2 <= 2 ||X_c||_F^2`` (unweighted). Products with X itself followed by a rank-one
+        correction for the means then lose at most about a factor 2 in accuracy against products with
+        the centred X; otherwise the centring must come first. Computed once (one pass over X)."""
+        if self._small is None:
+            mean_energy = X.shape[0] * float(self.x_off @ self.x_off)
+            self._small = mean_energy <= float(np.vdot(X, X)) - mean_energy
+        return self._small
 
     @property
     def plain(self) -> bool:
@@ -98,27 +109,24 @@ def centred_gram(X: np.ndarray, c: Centred, side: str) -> np.ndarray:
     """``X_w X_w^T`` (``side="dual"``, (n, n)) or ``X_w^T X_w`` (``"primal"``, (p, p)), float64.
 
     Without weights on the dual side, when the column means are small next to the spread
-    (``n ||x_off||^2 <= tr(X_c X_c^T)``, so that ``tr(X X^T) <= 2 tr(X_c X_c^T)``), the Gram of X itself
-    is centred afterwards, ``K_c = K - r 1^T - 1 r^T + mean(r) 1 1^T`` with ``r = K 1 / n`` (one SYRK,
-    O(n^2) more; the rounding of K is then at most about twice that of ``X_c X_c^T``). Otherwise the
-    centring is applied to blocks of X (columns for the dual side, rows for the primal side) before
-    their product, never to a Gram whose entries are dominated by the means (that would cancel
-    catastrophically), and without a centred copy of X: memory is the Gram plus one block of
-    ``config.BLOCK_BYTES``.
+    (:meth:`Centred.small_means`), the Gram of X itself is centred afterwards,
+    ``K_c = K - r 1^T - 1 r^T + mean(r) 1 1^T`` with ``r = K 1 / n`` (one SYRK, O(n^2) more; the
+    rounding of K is then at most about twice that of ``X_c X_c^T``). Otherwise the centring is
+    applied to blocks of X (columns for the dual side, rows for the primal side) before their product,
+    never to a Gram whose entries are dominated by the means (that would cancel catastrophically), and
+    without a centred copy of X: memory is the Gram plus one block of ``config.BLOCK_BYTES``.
     """
     n, p = X.shape
     if c.plain:
         return X @ X.T if side == "dual" else X.T @ X
     if side == "dual":
-        if c.sqrt_sw is None:
-            mean_energy = n * float(c.x_off @ c.x_off)
-            if mean_energy <= float(np.vdot(X, X)) - mean_energy:  # tr(X X^T) = ||X||_F^2
-                K = X @ X.T
-                r = K.mean(axis=1)
-                K -= r[:, None]
-                K -= r[None, :]
-                K += r.mean()
-                return K
+        if c.sqrt_sw is None and c.small_means(X):
+            K = X @ X.T
+            r = K.mean(axis=1)
+            K -= r[:, None]
+            K -= r[None, :]
+            K += r.mean()
+            return K
         b = _block(n)
         if b >= p:
             Xb = c.rows(X)

@@ -92,8 +92,9 @@ def _coef(path: RidgePath, X: np.ndarray, c: Centred, Xp: np.ndarray, z: np.ndar
     """The slope of one penalty, ``theta = B (z / (s + alpha))`` on the kept eigen-components.
 
     Dual side: ``theta = X_w^T a``, ``a = U (z / (s + alpha))``; when the path holds the uncentred X,
-    the product is taken over centred column blocks (``X^T a`` would carry rounding of the size of the
-    column means times ``|a|``).
+    ``X_c^T a = X^T a - x_off (1^T a)`` when the column means are small (:meth:`Centred.small_means`),
+    else the product is taken over centred column blocks (``X^T a`` would carry rounding of the size of
+    the column means times ``|a|``).
     """
     spec = path.spec
     k = spec.start
@@ -103,6 +104,8 @@ def _coef(path: RidgePath, X: np.ndarray, c: Centred, Xp: np.ndarray, z: np.ndar
     a = spec.U[:, k:] @ w
     if Xp is not X or c.plain:
         return Xp.T @ a
+    if c.small_means(X):
+        return X.T @ a - c.x_off * a.sum()
     p = X.shape[1]
     theta = np.empty(p)
     b = _block(X.shape[0])
