@@ -212,10 +212,11 @@ class RidgePathCV(_LinearPredictor):
     intercept_ : float
     cv_results_ : dict of ndarray
         ``"alphas"`` (L,) the grid used; ``"mean_squared_error"`` (L,) the mean over samples of the
-        squared leave-one-out (or GCV) errors; ``"mean_test_score"`` (L,) its negative;
-        ``"squared_errors"`` (n_samples, L) the per-sample squared errors, exactly
-        ``RidgeCV(store_cv_results=True).cv_results_`` (with weights: ``s_i e_i^2``); ``"df"`` (L,)
-        effective degrees of freedom ``sum_j s_j / (s_j + alpha)`` (without the intercept).
+        squared leave-one-out (or GCV) errors (with weights ``sum_i s_i e_i^2 / sum_i s_i``);
+        ``"mean_test_score"`` (L,) its negative; ``"squared_errors"`` (n_samples, L) the per-sample
+        ``s_i e_i^2``, without weights exactly ``RidgeCV(store_cv_results=True).cv_results_``;
+        ``"df"`` (L,) effective degrees of freedom ``sum_j s_j / (s_j + alpha)`` (without the
+        intercept; ``s_j`` the Gram eigenvalues).
     path_ : fastrisk.RidgePath
         The whole penalty path of the centred, ``sqrt(sample_weight)``-rescaled problem (``lam`` =
         ``cv_results_["alphas"]``), for risks and norms of every penalty (``path_.norm(np.inf)``,
@@ -225,15 +226,17 @@ class RidgePathCV(_LinearPredictor):
 
     Notes
     -----
-    Cost: the Gram (``n^2 p`` flops on the smaller side, centred block by block without a centred
-    copy of X when there are no weights) and one ``eigh``, then ``4 n^2 L`` flops for the
+    Cost: the Gram (``n^2 p`` flops on the smaller side; no centred copy of X when there are no
+    weights) and one ``eigh``, then ``4 n^2 L`` flops for the
     leave-one-out errors of L penalties on the dual side (``n <= p``). On the primal side (``n > p``)
     the errors need ``X_w V`` (``n p^2`` more flops) and a rescaled copy of X when there is an
     intercept or weights. Memory: the Gram, its eigenvectors and a few (n, L) arrays.
 
-    With ``sample_weight`` the errors are weighted (``mean_i s_i e_i^2``) as in ``RidgeCV``; each
-    penalty's fit is exact weighted ridge, but leave-one-out of a weighted sample is not leave-one-out
-    of repeated samples, so the *chosen* penalty may differ between the two.
+    ``sample_weight`` are frequency weights, exactly: each penalty's fit is weighted ridge, and the
+    criterion leaves out one unit of a sample's weight (one of its copies), or its whole weight when it
+    is below 1, so that integer weights give the same criterion, ``alpha_`` and fit as repeating the
+    rows (see :mod:`fastrisk.estimators._loo`). ``RidgeCV`` leaves the whole weighted sample out: with
+    weights above 1 its criterion differs; with weights all at most 1 the two agree.
     """
 
     def __init__(self, alphas: ArrayLike | None = None, fit_intercept: bool = True, scoring: str = "loo"):
