@@ -11,6 +11,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -129,6 +131,27 @@ def test_loo_equals_refitting_without_each_sample(n, p, fit_intercept, weighted)
     theta, b = naive.ridge_fit(X, y, est.alpha_, w, fit_intercept)
     np.testing.assert_allclose(est.coef_, theta, rtol=1e-8, atol=1e-11)
     assert est.intercept_ == pytest.approx(b, rel=1e-8, abs=1e-11)
+
+
+@settings(max_examples=25)
+@given(n=st.integers(2, 12), p=st.integers(1, 18), fit_intercept=st.booleans(),
+       weights=st.sampled_from([None, "int", "mixed"]), seed=st.integers(0, 2**16))
+def test_loo_random_shapes_equal_refitting(n, p, fit_intercept, weights, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) + rng.standard_normal(p)
+    y = rng.standard_normal(n)
+    w = None
+    if weights == "int":
+        w = rng.integers(1, 4, n).astype(float)
+    elif weights == "mixed":
+        w = rng.choice([0.0, 0.5, 1.0, 2.5], n)
+        w[:2] = [1.0, 2.0]
+    alphas = np.array([0.05, 1.0, 30.0])
+    est = RidgePathCV(alphas=alphas, fit_intercept=fit_intercept).fit(X, y, sample_weight=w)
+    for l, a in enumerate(alphas):
+        ref = naive.loo_squared_errors(X, y, a, w, fit_intercept)
+        np.testing.assert_allclose(est.cv_results_["squared_errors"][:, l], ref, rtol=1e-7,
+                                   atol=1e-10 * max(ref.max(), 1.0))
 
 
 @pytest.mark.parametrize("n,p", [(12, 25), (25, 8)])
@@ -342,6 +365,9 @@ def test_bad_parameters():
         RidgePathCV(alphas="auto").fit(X, y)
     with pytest.raises(ValueError, match="scoring"):
         RidgePathCV(scoring="r2").fit(X, y)
+    with pytest.raises(ValueError, match="sample_weight leaves nothing"):
+        RidgePathCV().fit(X, y, sample_weight=np.eye(10)[3])
+    RidgePathCV(fit_intercept=False).fit(X, y, sample_weight=np.eye(10)[3])  # defined without it
     for cls in (MinNormRegressor, RidgePathCV, NTKRidge):
         with pytest.raises(TypeError, match="fit_intercept"):
             cls(fit_intercept="yes").fit(X, y)

@@ -251,7 +251,10 @@ class RidgePathCV(_LinearPredictor):
             raise ValueError(f"scoring must be 'loo' or 'gcv', got {self.scoring!r}")
         alphas = check_alphas(self.alphas)
         X, y, sw = validate_fit(self, X, y, sample_weight, min_samples=2)
-        n, p = X.shape
+        if fit_intercept and sw is not None and sw.sum() - np.minimum(sw[sw > 0], 1.0).max() <= 0:
+            raise ValueError("sample_weight leaves nothing to fit when one sample is left out (one "
+                             "positive weight, at most 1): leave-one-out with an intercept needs "
+                             "more than one sample's worth of weight")
         c = Centred(X, y, sw, fit_intercept)
         gcv = self.scoring == "gcv"
         path, Xp, z = _linear_path(X, c, alphas)
