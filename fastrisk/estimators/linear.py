@@ -220,7 +220,10 @@ class RidgePathCV(_LinearPredictor):
     path_ : fastrisk.RidgePath
         The whole penalty path of the centred, ``sqrt(sample_weight)``-rescaled problem (``lam`` =
         ``cv_results_["alphas"]``), for risks and norms of every penalty (``path_.norm(np.inf)``,
-        ``path_.adversarial_risk(design, eps)``); its predictions omit ``intercept_``.
+        ``path_.adversarial_risk(design, eps)``); its predictions omit ``intercept_``. Without weights
+        it holds X itself, not a centred copy (its coefficients ``X^T u`` use eigenvectors u orthogonal
+        to the ones vector): with column means far larger than the spread, its feature-space
+        quantities lose digits in proportion (``coef_`` does not: it is formed from centred blocks).
     n_features_in_ : int
     feature_names_in_ : ndarray of str (only when X has string column names)
 
