@@ -10,9 +10,11 @@ Compare within one ``asv run``:
   leave-one-out errors and an O(n p) product ``X^T c`` for the coefficients), so the time at L = 1000 is
   extrapolated as ``T(10) + 990 (T(50) - T(10)) / 40``; target: RidgePathCV at least 10x faster.
 
-``python -m benchmarks.bench_estimators [--repeat 5]`` measures the ratios in one process, alternating
-every measurement with the floor, and prints medians of per-round ratios (the only figures worth
-quoting on a shared machine).
+``python -m benchmarks.bench_estimators [--repeat 5] [--clock cpu --threads 1]`` measures the ratios in
+one process, alternating every measurement with the floor, and prints medians of per-round ratios (the
+only figures worth quoting on a shared machine). ``--clock cpu --threads 1`` pins BLAS to one thread
+and reads the process CPU time: on an oversubscribed machine that ratio stays near the quiet one-core
+ratio while wall-clock ratios drown in the other processes' noise.
 """
 
 from __future__ import annotations
@@ -103,18 +105,26 @@ class SklearnRidgeCV:
         self.est.fit(self.X, self.y)
 
 
+_CLOCK = time.perf_counter
+
+
 def _timed(f) -> float:
-    t = time.perf_counter()
+    t = _CLOCK()
     f()
-    return time.perf_counter() - t
+    return _CLOCK() - t
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--no-sklearn", action="store_true", help="skip the RidgeCV measurements")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall")
+    ap.add_argument("--threads", type=int, default=None, help="BLAS threads (default: the asv setting)")
+    ap.add_argument("--sklearn-alphas", type=int, nargs=2, default=[10, 50], metavar=("L1", "L2"))
     args = ap.parse_args()
-    pin_blas_threads()
+    global _CLOCK
+    _CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    pin_blas_threads(args.threads) if args.threads else pin_blas_threads()
     from sklearn.linear_model import RidgeCV
 
     from fastrisk.estimators import RidgePathCV
@@ -128,9 +138,10 @@ def main() -> None:
             lambda: RidgePathCV(alphas=alphas(), fit_intercept=False).fit(X, y),
         "RidgePathCV L=1000 gcv": lambda: RidgePathCV(alphas=alphas(), scoring="gcv").fit(X, y),
     }
+    l1, l2 = args.sklearn_alphas
     if not args.no_sklearn:
-        cases["RidgeCV L=10"] = lambda: RidgeCV(alphas=alphas(10)).fit(X, y)
-        cases["RidgeCV L=50"] = lambda: RidgeCV(alphas=alphas(50)).fit(X, y)
+        cases[f"RidgeCV L={l1}"] = lambda: RidgeCV(alphas=alphas(l1)).fit(X, y)
+        cases[f"RidgeCV L={l2}"] = lambda: RidgeCV(alphas=alphas(l2)).fit(X, y)
     times: dict[str, list[float]] = {k: [] for k in cases}
     ratios: dict[str, list[float]] = {k: [] for k in cases}
     floors = []
@@ -143,14 +154,16 @@ def main() -> None:
             times[k].append(t)
             ratios[k].append(2 * t / (a + b))
         print(f"round {r + 1}/{args.repeat} done", flush=True)
-    print(f"n={X.shape[0]} p={X.shape[1]}; floor (Gram + eigh) median {np.median(floors):.3f} s")
+    print(f"n={X.shape[0]} p={X.shape[1]}, clock={args.clock}, BLAS threads={args.threads or 'asv'}; "
+          f"floor (Gram + eigh) median {np.median(floors):.3f} s")
     for k in cases:
         print(f"{k:34s} median {np.median(times[k]):8.3f} s   ratio to floor (median of rounds) "
               f"{np.median(ratios[k]):6.3f}   rounds {np.round(ratios[k], 3).tolist()}")
     if not args.no_sklearn:
         # RidgeCV is affine in L: T(L) = T0 + L t1; ratios to the floor keep the noise out
-        r10, r50 = np.array(ratios["RidgeCV L=10"]), np.array(ratios["RidgeCV L=50"])
-        r1000 = r10 + (L - 10) * (r50 - r10) / 40
+        # per round, so that both points share that round's conditions
+        r1, r2 = np.array(ratios[f"RidgeCV L={l1}"]), np.array(ratios[f"RidgeCV L={l2}"])
+        r1000 = r1 + (L - l1) * (r2 - r1) / (l2 - l1)
         ours = np.array(ratios["RidgePathCV L=1000 intercept"])
         print(f"RidgeCV L=1000 (extrapolated)      ratio to floor {np.median(r1000):8.2f}   "
               f"RidgeCV / RidgePathCV at L=1000: {np.median(r1000 / ours):.1f}x")
