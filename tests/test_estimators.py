@@ -98,6 +98,21 @@ def test_ridgepathcv_equals_ridgecv(n, p, fit_intercept, offset):
     np.testing.assert_allclose(ours.predict(Xt), ref.predict(Xt), rtol=1e-8, atol=1e-10)
 
 
+@pytest.mark.parametrize("n,p", [(30, 80), (80, 20)])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_ridgepathcv_equals_ridgecv_rank_deficient(n, p, fit_intercept):
+    # duplicated rows and columns: null directions of the Gram still get 1 / alpha in G^{-1}
+    X, y = _data(n, p, seed=21, offset=0.0)
+    X[5] = X[7] = X[4]
+    X[:, 3] = X[:, 2]
+    alphas = np.logspace(-3, 3, 30)
+    ours = RidgePathCV(alphas=alphas, fit_intercept=fit_intercept).fit(X, y)
+    ref = RidgeCV(alphas=alphas, fit_intercept=fit_intercept, store_cv_results=True).fit(X, y)
+    assert _rel(ours.cv_results_["squared_errors"], ref.cv_results_) < 1e-8
+    assert ours.alpha_ == ref.alpha_
+    np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-8, atol=1e-10)
+
+
 def test_ridgepathcv_weights_at_most_one_equal_ridgecv():
     # w_i <= 1: each sample's whole weight is left out, as RidgeCV does
     X, y = _data(30, 60, seed=3)
