@@ -26,7 +26,7 @@ from .. import __version__, spectra
 from ..design import GaussianDesign
 from ..ridge import RidgePath, ridge_path_risks
 from ..risk import dual_exponent
-from ..theory import adversarial_equivalent, benign_report, frontier_gap, oracle_frontier, ridge_equivalent
+from ..theory import adversarial_equivalent, benign_report, frontier_gap, pareto_frontier, ridge_equivalent
 
 SPECTRA = ("two_level", "bllt_log", "spiked", "power_law", "isotropic")
 N_SPIKES = 10  # spikes of the "spiked" preset: it needs p >= N_SPIKES
@@ -136,6 +136,9 @@ def parser() -> argparse.ArgumentParser:
                                         "available now)")
     ap.add_argument("--json", action="store_true",
                     help="print the whole path as strict JSON (schema in the README)")
+    ap.add_argument("--plot", default=None, metavar="FILE",
+                    help="also draw the trade-off figure to FILE (.png, .pdf, .svg; needs matplotlib: "
+                         "pip install 'fastrisk[plot]')")
     return ap
 
 
@@ -199,6 +202,12 @@ def check_args(args: argparse.Namespace) -> int:
     if args.spectrum == "spiked" and p < N_SPIKES:
         raise UsageError(f"argument --p: --spectrum spiked has {N_SPIKES} spikes and needs p >= "
                          f"{N_SPIKES}, got {p}")
+    if getattr(args, "plot", None):
+        from .plot import check_target_file
+
+        problem = check_target_file(args.plot)
+        if problem:
+            raise UsageError(f"argument --plot: {problem}")
     itemsize = 4 if args.float32 else 8
     need = memory_estimate(n, p, args.n_lam, len(args.eps), itemsize)
     if args.max_memory is not None:
@@ -316,15 +325,15 @@ def _theory(spec, theta_star, n, eps, out, args, notes) -> dict:
                     "n_over_Rkstar": _finite_or_none(rep.n_over_Rkstar),
                     "r0_over_n": rep.r0_over_n, "variance_shape": _finite_or_none(shape),
                     "threshold": BENIGN_SHAPE, "benign": bool(shape < BENIGN_SHAPE)}
-    orc = oracle_frontier(spec, theta_star, eps, norm=args.norm, target=args.target, noise=args.noise)
+    # the exact Pareto frontier over all theta: the population ridge path for l2 attacks, Sigma-weighted
+    # soft-thresholding of theta* for l_inf, clipping for l1 (theory.pareto_frontier)
+    orc = pareto_frontier(spec, theta_star, eps, norm=args.norm, target=args.target, noise=args.noise)
     gap = frontier_gap((out["standard_risk"], out["adversarial_risk"]), orc)
-    th["oracle"] = {"path": "ridge", "exact_pareto": bool(orc.pareto),
+    q = dual_exponent(args.norm)
+    kind = ("theta*" if args.target == "consistent" else "ridge" if q == 2 else
+            "soft_threshold" if q == 1 else "clip" if math.isinf(q) else "lq_shrinkage")
+    th["oracle"] = {"path": kind, "exact_pareto": True,
                     "best_adversarial_risk": gap.best_oracle, "frontier_gap": gap.gap}
-    if not orc.pareto:
-        notes["theory.oracle"] = (f"the population ridge path is the exact Pareto frontier only for l2 "
-                                  f"attacks (clean or noisy target); for --norm "
-                                  f"{_norm_label(args.norm)} --target {args.target} it is an upper bound "
-                                  f"on it")
     th["_oracle_frontier"] = orc  # for the plot; dropped from JSON
     return th
 
@@ -359,6 +368,14 @@ def _summary(res: dict) -> dict:
             warnings.append(f"'{name}' sits on the largest penalty of the grid (lam/n = "
                             f"{res['lam'][i] / c['n']:.3g}): the optimum may lie beyond it, towards "
                             f"theta = 0")
+    best_adv = [i for _, i in rows[6:6 + E]]
+    if math.isinf(c["norm"]) and L - 1 in best_adv:
+        e = len(best_adv) - 1 - best_adv[::-1].index(L - 1)  # the largest radius on the edge
+        warnings.append(
+            f"with l_inf attacks ridge cannot shrink ||theta||_1 (what the attack sees) without shrinking "
+            f"theta to 0; the exact l_inf Pareto frontier (Sigma-weighted soft-thresholding of theta*, "
+            f"fastrisk.theory.pareto_frontier) reaches R_eps = "
+            f"{th['oracle']['best_adversarial_risk'][e]:.4g} at eps={eps[e]:g} (the 'oracle frontier' row)")
     s = {"minnorm_index": 0, "best_standard_index": rows[5][1],
          "best_adversarial_index": [i for _, i in rows[6:6 + E]],
          "tradeoff_eps": float(eps[-1]), "tradeoff_index": rows[-1][1],
@@ -382,7 +399,24 @@ def _headline(res: dict, s: dict) -> str:
         why = "target consistent" if c["target"] == "consistent" else "eps = 0"
         price = (f"its adversarial risk at eps={eps[e]:g} is {adv[0, e]:.3g}, against 0 for the ground "
                  f"truth ({why}: no ratio)")
-    return f"{who}: standard risk {R[0]:.3g}; {price}."
+    ben = res["theory"]["benign"]
+    if s["benign"] is None:
+        regime = "noiseless labels (nothing to overfit: the benign question does not arise)"
+    elif s["benign"]:
+        regime = (f"benign at this n (BLLT variance shape k*/n + n/R_k* = {ben['variance_shape']:.3g} < "
+                  f"{ben['threshold']:g})")
+    else:
+        shape = ben["variance_shape"]
+        regime = (f"NOT benign at this n (BLLT variance shape k*/n + n/R_k* = "
+                  f"{'inf' if shape is None else format(shape, '.3g')} >= {ben['threshold']:g}), so the "
+                  f"benign-overfitting headline does not apply here")
+    out = f"{who}: {regime}; standard risk {R[0]:.3g}; {price}."
+    dom = np.flatnonzero((R < R[0]) & np.all(adv < adv[0], axis=1))
+    if dom.size:  # a penalty better on both risks at every radius: name the one with the least R_0
+        i = int(dom[np.argmin(R[dom])])
+        out += (f" Ridge at lam/n={res['lam'][i] / c['n']:.3g} beats it on both risks (R_0 {R[i]:.3g}, "
+                f"R_eps({eps[e]:g}) {adv[i, e]:.3g}).")
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- output
@@ -424,7 +458,8 @@ def format_table(res: dict) -> str:
     lines.append(row("min-norm, deterministic equivalent", 0.0, th["minnorm_standard_risk"],
                      th["minnorm_norm2"], [None] * len(eps) if adv_th is None else adv_th))
     orc = th["oracle"]
-    lines.append(row("oracle frontier, best R_eps", None, None, None, orc["best_adversarial_risk"]))
+    lines.append(row(f"oracle frontier ({orc['path']}), best R_eps", None, None, None,
+                     orc["best_adversarial_risk"]))
     lines.append(row("gap to the oracle frontier (harm)", None, None, None, orc["frontier_gap"]))
     lines.append("")
     for key, note in res["notes"].items():
@@ -467,6 +502,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(to_json(res) + "\n")
     else:
         print(format_table(res))
+    if args.plot:
+        from .plot import write_figure
+
+        write_figure(res, args.plot)
+        if not args.json:
+            print(f"figure: {args.plot}")
     return 0
 
 
