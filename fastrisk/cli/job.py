@@ -18,6 +18,7 @@ import json
 import math
 import os
 import sys
+import textwrap
 import time
 
 import numpy as np
@@ -466,7 +467,7 @@ def format_table(res: dict) -> str:
         lines.append(f"note: {key}: {note}")
     for wmsg in res["summary"]["warnings"]:
         lines.append(f"warning: {wmsg}")
-    lines.append(res["summary"]["headline"])
+    lines += textwrap.wrap("verdict: " + res["summary"]["headline"], width=110, subsequent_indent="  ")
     return "\n".join(lines)
 
 

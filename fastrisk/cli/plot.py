@@ -83,11 +83,13 @@ def trade_off_figure(res: dict):
         Line2D([], [], marker="s", ms=10, ls="", mfc="none", mec="k",
                label=f"best max(R_0, R_eps - R_eps(theta*)), eps={eps[-1]:g}"),
     ]
-    first = ax.legend(handles=radii, fontsize=7.5, loc="upper right", title="radius", title_fontsize=7.5)
-    ax.add_artist(first)
-    ax.legend(handles=styles, fontsize=7.5, loc="lower right")
-    ax.set_xscale(_log_if_spread(R))
     ax.set_yscale(_log_if_spread(np.concatenate([adv.ravel(), gt[gt > 0]])))
+    ax.set_xscale(_log_if_spread(R))
+    if ax.get_xscale() == "log":  # the oracle runs down to R_0 -> 0: show its approach, not all decades
+        ax.set_xlim(left=float(R.min()) / 30)
+    second = ax.legend(handles=styles, fontsize=7.5, loc="lower right")
+    ax.add_artist(second)
+    ax.legend(handles=radii, fontsize=7.5, loc="best", title="radius", title_fontsize=7.5)
     ax.set_xlabel("standard risk R_0 = ||theta - theta*||_Sigma^2")
     ax.set_ylabel(f"adversarial risk R_eps (l_{pname} ball, target {c['target']})")
     ax.set_title("trade-off along the ridge path")
