@@ -123,7 +123,7 @@ def parser() -> argparse.ArgumentParser:
                     metavar="SIGMA", help="label-noise standard deviation sigma (default 1)")
     ap.add_argument("--eps", type=_real("a finite radius >= 0", maximum=MAX_SCALE), nargs="+",
                     default=[0.05, 0.1, 0.2], metavar="EPS", help="attack radii (default 0.05 0.1 0.2)")
-    ap.add_argument("--norm", type=_attack_norm, default=2.0, metavar="P",
+    ap.add_argument("--norm", type=_attack_norm, default=2.0, metavar="NORM",
                     help="attack norm p of ||delta||_p <= eps: 1, 2, inf, or any p >= 1 (default 2)")
     ap.add_argument("--target", choices=("clean", "noisy", "consistent"), default="clean",
                     help="adversarial-risk convention (default clean; consistent needs --norm 2)")
@@ -499,6 +499,11 @@ def main(argv: list[str] | None = None) -> int:
         res = run(args)
     except UsageError as e:
         ap.error(str(e))
+    except ValueError as e:  # the library's own validation, for a case the checks above did not foresee
+        ap.error(f"the library refused these flags: {e}")
+    except MemoryError:  # the up-front estimate was exceeded (other processes took the memory meanwhile)
+        p = args.p or _default_p(args.spectrum, args.n)
+        ap.error(f"argument --n: out of memory at n={args.n}, p={p}; lower --n or --p")
     if args.json:
         sys.stdout.write(to_json(res) + "\n")
     else:
