@@ -181,3 +181,21 @@ def check_cov(cov, p: int | None = None, name: str = "cov") -> np.ndarray:
     if w[0] < -1e-10 * scale * c.shape[0]:
         raise ValueError(f"{name} must be positive semi-definite, smallest eigenvalue {w[0]!r}")
     return np.ascontiguousarray(0.5 * (c + c.T))
+
+
+def check_sigma_gram(K: np.ndarray, name: str) -> None:
+    """A validated square float64 matrix that must be symmetric positive semi-definite (a Gram such
+    as ``X Sigma X^T``): symmetric, non-negative diagonal and ``|K_ij| <= sqrt(K_ii K_jj)``, the checks
+    that cost O(g^2) (a negative eigenvalue beyond these shows up as a negative quadratic form)."""
+    scale = float(np.abs(K).max()) if K.size else 0.0
+    tol = 1e-10 * scale
+    if not np.allclose(K, K.T, rtol=0.0, atol=tol):
+        raise ValueError(f"{name} must be symmetric (a Gram matrix such as X Sigma X^T)")
+    d = np.diag(K)
+    if np.any(d < -tol):
+        raise ValueError(f"{name} must be positive semi-definite: its diagonal has a negative entry "
+                         f"{float(d.min())!r}")
+    dd = np.sqrt(np.maximum(d, 0.0))
+    if np.any(np.abs(K) > np.outer(dd, dd) * (1.0 + 1e-8) + tol):
+        raise ValueError(f"{name} must be positive semi-definite: some |K_ij| exceeds "
+                         "sqrt(K_ii K_jj)")

@@ -20,6 +20,7 @@ W^T (B^T Sigma B) W``, and l_q norms by a blocked pass over rows of ``B`` that n
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,9 +32,11 @@ from ._validation import (
     check_design_matrix,
     check_eps,
     check_lam,
+    check_nonnegative_float,
     check_norm,
     check_positive_int,
     check_q,
+    check_sigma_gram,
     check_target,
     check_vector,
 )
@@ -72,6 +75,29 @@ def _xtv(X: np.ndarray, v: np.ndarray) -> np.ndarray:
     for j0 in range(0, X.shape[1], b):
         out[j0:j0 + b] = X[:, j0:j0 + b].T.astype(np.float64) @ v
     return out
+
+
+#: On the dual side, the remainder ``r = (I - P) theta*`` is formed explicitly (one pass over X)
+#: when its closed form ``||theta*||^2 - ||P theta*||^2`` falls below this fraction of ``||theta*||^2``
+#: (the closed form's absolute error is about ``1e-16 ||theta*||^2``).
+_REMAINDER_RTOL = 1e-6
+
+
+@dataclass
+class _Truth:
+    """theta* in the coordinates of a path (hat units, see ``RidgePath._setup``)."""
+
+    zeta: np.ndarray  # (g,) P theta* = B_hat zeta (dual: root * z*/s on kept; primal: V^T theta*)
+    delta: np.ndarray  # (g,) c_hat - s' zeta on kept components, 0 on null ones
+    h1: np.ndarray  # (g,) B_hat^T Sigma theta*
+    tst: float  # theta*^T Sigma theta*
+    tt: float  # ||theta*||^2 (nan when unknown)
+    design: GaussianDesign | None  # to form the remainder explicitly when needed
+
+
+def _colwise_sumsq(E: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``sum_i w_i E[i, l]^2`` per column, without forming ``E**2`` in extreme units."""
+    return np.einsum("il,il->l", E, E * w[:, None])
 
 
 def _mode_structure(sigma: np.ndarray) -> tuple[float, np.ndarray]:
@@ -214,20 +240,29 @@ class RidgePath(SpectralPath):
         K = np.zeros((n, n), dtype=dtype)
         signal = np.zeros(n)
         xst = np.zeros(n)
+        xts = np.zeros(n) if dtype != np.float64 else signal
         XS = np.empty((n, S.size)) if risk_stats and structured else None
         KS = np.zeros((n, n), dtype=dtype) if risk_stats and not structured else None
-        sd = np.sqrt(sigma).astype(dtype)
+        # X Sigma X^T / unit0 with unit0 a power of 4 near tr(Sigma): representable at any scale
+        k0 = round(math.log2(max(float(sigma.sum()), 1e-300)) / 2)
+        root0 = math.ldexp(1.0, k0)
+        sd = (np.sqrt(sigma) / root0).astype(dtype)
         g = config.GEN_BLOCK
         for j0, j1, xb in design.iter_blocks(n, ss, block=block or _block_cols(n)):
-            for k0 in range(j0, j1, g):  # the summation order of sample(): bit-identical labels
-                signal += xb[:, k0 - j0:k0 - j0 + g] @ ts[k0:k0 + g]
+            for c0 in range(j0, j1, g):  # the summation order of sample(): bit-identical labels
+                signal += xb[:, c0 - j0:c0 - j0 + g] @ ts[c0:c0 + g]
             xc = xb if dtype == np.float64 else xb.astype(dtype)
             K += xc @ xc.T
             if risk_stats:
-                xst += xb @ sts[j0:j1]
+                # the risk statistics see the rounded X the path is built on (as RidgePath(X, y)
+                # on design.sample(..., dtype) does); only the labels come from the float64 draw
+                xr = xb if dtype == np.float64 else xc.astype(np.float64)
+                xst += xr @ sts[j0:j1]
+                if xts is not signal:
+                    xts += xr @ ts[j0:j1]
                 if XS is not None:
                     sel = (S >= j0) & (S < j1)
-                    XS[:, sel] = xb[:, S[sel] - j0]
+                    XS[:, sel] = xr[:, S[sel] - j0]
                 else:
                     xs = xc * sd[j0:j1]
                     KS += xs @ xs.T
@@ -237,11 +272,12 @@ class RidgePath(SpectralPath):
         self._setup(K, "dual", y, lam, X=None, n=n, p=design.p, rank_dim=design.p)
         if risk_stats:
             U = self.spec.U
-            self._dproj_cache = {id(design): (design, U.T @ xst, U.T @ signal)}
+            self._dproj_cache = {id(design): (design, U.T @ xst, U.T @ xts)}
             if XS is not None:
                 self._cols_cache = (S, XS)
             else:
-                self._sigma_gram_cache = (sigma, KS.astype(np.float64, copy=False))
+                self._sigma_gram_cache = (sigma, KS.astype(np.float64, copy=False),
+                                          math.ldexp(1.0, 2 * k0))
         return self
 
     def _setup(self, gram, side, rhs, lam, *, X, n, p, rank_dim, user_gram=False):
@@ -256,7 +292,12 @@ class RidgePath(SpectralPath):
         self.lam = self.spec.check_lam(lam, "X X^T" if side == "dual" else "X^T X")
         U = self.spec.U
         self._c = U.T @ rhs  # dual: z = U^T y; primal: V^T X^T y
-        self._d = self.spec.s if side == "dual" else np.ones_like(self.spec.s)
+        # Units (see _spectral): B = nu * B_hat with B_hat of order 1 (dual B = X^T U, nu = sqrt(unit);
+        # primal B = V, nu = 1). "Hat" weights nu * W are in the units of theta, so that every
+        # quadratic form below is of the order of ||theta||^2 or the risk itself, never of s**2.
+        self._nu = self.spec.root if side == "dual" else 1.0
+        self._dhat = self.spec.s_unit if side == "dual" else np.ones_like(self.spec.s)  # d / nu^2
+        self._chat = self._c / (self.spec.unit / self._nu)
         self._W_cache: np.ndarray | None = None
         self._A_cache: np.ndarray | None = None
         self._norms: dict[float, np.ndarray] = {}
@@ -396,7 +437,7 @@ class RidgePath(SpectralPath):
     def _ensure_norms(self, qs, sigma=None, tstar=None):
         """Compute the missing norms in one pass; fold the Sigma-weighted risk into it if asked."""
         if 2.0 in qs and 2.0 not in self._norms:
-            _, o2 = self.spec.sums(self.lam, a2=self._d * self._c**2)
+            _, o2 = self.spec.sums_unit(self.lam, a2=self._dhat * self._chat**2)
             self._norms[2.0] = np.sqrt(np.maximum(o2[0], 0.0))
         todo = np.array(sorted({q for q in qs if q not in self._norms}), dtype=np.float64)
         if todo.size == 0 and sigma is None:
@@ -448,52 +489,146 @@ class RidgePath(SpectralPath):
         self._risk_cache = {key: (design, R)}
         return R.copy()
 
-    def _cross_terms(self, design: GaussianDesign) -> tuple[np.ndarray, float]:
-        sts = design.cov_matvec(design.theta_star)
-        h, _ = self._design_projections(design)
-        o1, _ = self.spec.sums(self.lam, a1=self._c * h)
-        return o1[0], float(design.theta_star @ sts)
-
     def _compute_risk(self, design: GaussianDesign, qs: list[float]) -> np.ndarray:
         L = self.n_penalties
         n, p, g = self.n, self.p, self.spec.dim
         pass_needed = any(q != 2.0 for q in qs if q not in self._norms)
-        if design.is_diagonal:
-            sigma = design.cov
-            c0, S = _mode_structure(sigma)
-            k = S.size
-            cost_struct = 2.0 * n * k * (g + L) if self.side == "dual" else 2.0 * g * k * L
-            if self.side == "dual":
-                cached = self._sigma_gram_cache is not None and self._sigma_gram_cache[0] is sigma
-                cost_gram = (0.0 if cached else n * n * p) + min(4.0 * n * n * L,
-                                                                 4.0 * n**3 + 2.0 * n * n * L)
-                regen = 0.0 if self._stream is None else 50.0 * n * p  # regenerating X from its seed
-                cost_pass = 3.0 * p * L if pass_needed else 2.0 * n * p * L + 2.0 * n * n * L + regen
-            else:
-                cost_gram = 2.0 * g**3 + 2.0 * g * g * L
-                cost_pass = math.inf
-            route = min((cost_struct, "struct"), (cost_gram, "gram"), (cost_pass, "pass"))[1]
-            if self._route_override is not None:  # tests compare the routes with each other
-                route = self._route_override
-            self.last_route = route
-            if route == "pass":
-                acc_sig = self._ensure_norms(qs, sigma=sigma, tstar=design.theta_star)
-                return np.maximum(acc_sig, 0.0)
+        if not design.is_diagonal:
+            self.last_route = "gram"
             self._ensure_norms(qs)
-            cross, tst = self._cross_terms(design)
-            if route == "struct":
-                quad = c0 * self.norm(2) ** 2
-                if k:
-                    P = self._project_cols(S)  # (g, k)
-                    thS = P.T @ self._W()  # (k, L)
-                    quad = quad + (sigma[S] - c0) @ (thS * thS)
-            else:
-                quad = self._quad_gram(sigma)
-            return np.maximum(quad - 2.0 * cross + tst, 0.0)
-        self.last_route = "gram"
+            return self._risk_gram(design.cov, self._truth(design))
+        sigma = design.cov
+        c0, S = _mode_structure(sigma)
+        k = S.size
+        cost_struct = 2.0 * n * k * (g + L) if self.side == "dual" else 2.0 * g * k * L
+        if self.side == "dual":
+            cached = self._sigma_gram_cache is not None and self._sigma_gram_cache[0] is sigma
+            cost_gram = (0.0 if cached else n * n * p) + min(4.0 * n * n * L,
+                                                             4.0 * n**3 + 2.0 * n * n * L)
+            regen = 0.0 if self._stream is None else 50.0 * n * p  # regenerating X from its seed
+            cost_pass = 3.0 * p * L if pass_needed else 2.0 * n * p * L + 2.0 * n * n * L + regen
+        else:
+            cost_gram = 2.0 * g**3 + 2.0 * g * g * L
+            cost_pass = math.inf
+        route = min((cost_struct, "struct"), (cost_gram, "gram"), (cost_pass, "pass"))[1]
+        if self._route_override is not None:  # tests compare the routes with each other
+            route = self._route_override
+        self.last_route = route
+        if route == "pass":  # sum_j sigma_j (theta_j - theta*_j)^2 feature by feature: no cancellation
+            acc_sig = self._ensure_norms(qs, sigma=sigma, tstar=design.theta_star)
+            return np.maximum(acc_sig, 0.0)
         self._ensure_norms(qs)
-        cross, tst = self._cross_terms(design)
-        return np.maximum(self._quad_gram(design.cov) - 2.0 * cross + tst, 0.0)
+        tr = self._truth(design)
+        if route == "gram":
+            return self._risk_gram(sigma, tr)
+        # Sigma = c0 I + diag(sigma_S - c0) on S: c0 ||theta - theta*||^2 from the error coordinates
+        # (||B e||^2 + ||r||^2, r orthogonal to B), the few columns S feature by feature.
+        E = self._error_weights(tr)
+        rr, _, _, br = self._remainder(tr)
+        d2 = _colwise_sumsq(E, self._dhat) + rr  # ||theta - theta*||^2
+        if br is not None:
+            d2 = d2 - 2.0 * (br @ E)
+        risk = c0 * d2
+        if k:
+            thS = self._project_cols(S).T @ self._W()  # (k, L)
+            D = thS - design.theta_star[S, None]
+            risk = risk + (sigma[S] - c0) @ (D * D)
+        return np.maximum(risk, 0.0)
+
+    # ------------------------------------------------------------------ error coordinates
+    # theta_lam - theta* = B_k e_lam - r with P theta* = B_k zeta (P: projection on the span of the kept
+    # components of B), e_lam = W_lam - zeta = (delta - lam zeta) / (s + lam), delta = c - s zeta
+    # (dual: U^T (y - X theta*); primal: V^T X^T (y - X theta*)), and r = (I - P) theta*, independent
+    # of the penalty. Forming e from delta and zeta never subtracts two numbers of the size of theta*,
+    # so the risk keeps its relative accuracy however close theta_lam comes to theta*.
+    def _truth(self, design: GaussianDesign) -> _Truth:
+        h1, zs = self._design_projections(design)
+        ts = design.theta_star
+        return self._truth_from(h1, zs, design.sigma_norm_sq(ts), float(ts @ ts), design)
+
+    def _truth_from(self, h1, zs, tst, tt, design=None) -> _Truth:
+        sp = self.spec
+        st = sp.start
+        zeta = np.zeros(sp.dim)
+        delta = np.zeros(sp.dim)
+        if self.side == "dual":  # zeta = z*/s, hat units: root * zeta
+            zeta[st:] = (zs[st:] / sp.root) / sp.s_unit[st:]
+            delta[st:] = (self._c[st:] - zs[st:]) / sp.root
+        else:  # zeta = V^T theta* on every component; the null ones are the remainder r
+            zeta[:] = zs
+            delta[st:] = self._chat[st:] - sp.s_unit[st:] * zs[st:]
+        return _Truth(zeta, delta, h1 / self._nu, float(tst), float(tt), design)
+
+    def _error_weights(self, tr: _Truth) -> np.ndarray:
+        """``E = nu * (W - zeta)`` (g, L) on the kept components, 0 on the null ones."""
+        sp = self.spec
+        st = sp.start
+        lamu = self.lam / sp.unit
+        E = np.zeros((sp.dim, self.n_penalties))
+        E[st:] = (tr.delta[st:, None] - tr.zeta[st:, None] * lamu) / (sp.s_unit[st:, None] + lamu)
+        return E
+
+    def _remainder(self, tr: _Truth, KSh: np.ndarray | None = None
+                   ) -> tuple[float, float, np.ndarray | None, np.ndarray | None]:
+        """``(||r||^2, r^T Sigma r, B_hat^T Sigma r, B_hat^T r)`` for ``r = (I - P) theta*`` (the
+        middle two only with ``KSh``, on the dual side; the last only when r is formed explicitly,
+        else r is orthogonal to B up to rounding and it is None).
+
+        Primal: r lies on the null components, ``||r||^2 = sum zeta_null^2`` exactly. Dual: the
+        closed forms ``||theta*||^2 - ||P theta*||^2`` (and its Sigma twin) lose digits when theta*
+        lies almost in the row space of X; then r is formed explicitly by one pass over X.
+        """
+        st = self.spec.start
+        if self.side == "primal":
+            return float(tr.zeta[:st] @ tr.zeta[:st]), math.nan, None, None
+        z = tr.zeta
+        rr = tr.tt - float(self._dhat[st:] @ (z[st:] * z[st:]))
+        rsr, gr, br = math.nan, None, None
+        if KSh is not None:
+            Mz = self._m_times(KSh, z)
+            rsr = tr.tst - 2.0 * float(z @ tr.h1) + float(z @ Mz)
+            gr = tr.h1 - Mz
+        small = rr < _REMAINDER_RTOL * tr.tt or (KSh is not None and rsr < _REMAINDER_RTOL * tr.tst)
+        if small and tr.design is not None and (self._X is not None or self._stream is not None):
+            # A few passes over X, paid only when theta* lies (almost) in the row space. P theta* is
+            # formed with the computed eigenvalues, so r keeps a row-space part of the size of their
+            # error (eps * cond(X X^T) * ||theta*||): carry its products with B instead of assuming
+            # r orthogonal to B.
+            r = tr.design.theta_star - self._xt_times(self.spec.U @ z) / self.spec.root
+            rr = float(r @ r)
+            if KSh is not None:
+                sr = tr.design.cov_matvec(r)
+                rsr = float(r @ sr)
+                gr = self.spec.U.T @ self._x_times(sr) / self.spec.root
+            else:
+                br = self.spec.U.T @ self._x_times(r) / self.spec.root
+        return max(rr, 0.0), max(rsr, 0.0), gr, br
+
+    def _m_times(self, KSh: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """``M_hat v`` with ``M_hat = U^T KSh U`` (the Sigma-Gram in the eigenbasis, hat units)."""
+        U = self.spec.U
+        return U.T @ (KSh @ (U @ v))
+
+    def _risk_gram(self, cov: np.ndarray, tr: _Truth) -> np.ndarray:
+        """``(B e - r)^T Sigma (B e - r)`` per penalty from the Sigma-Gram."""
+        KSh = self._sigma_gram_hat(cov)
+        E = self._error_weights(tr)
+        if self.side == "primal":  # r = V_null zeta_null: one quadratic form in the full eigenbasis
+            st = self.spec.start
+            E[:st] = -tr.zeta[:st, None]
+            return np.maximum(self._quad_from_sigma_gram(KSh, E), 0.0)
+        _, rsr, gr, _ = self._remainder(tr, KSh)  # gr = B_hat^T Sigma r
+        risk = self._quad_from_sigma_gram(KSh, E) - 2.0 * (gr @ E) + rsr
+        return np.maximum(risk, 0.0)
+
+    def _xt_times(self, v: np.ndarray) -> np.ndarray:
+        """``X.T @ v`` (p,) in float64, from the held X or regenerated blocks."""
+        if self._X is not None:
+            return _xtv(self._X, v)
+        out = np.empty(self.p)
+        for j0, j1, xb in self._xblocks("this computation"):
+            out[j0:j1] = xb.T.astype(np.float64, copy=False) @ v
+        return out
 
     def _project_cols(self, S: np.ndarray) -> np.ndarray:
         """``B^T E_S`` (g, k): the representation restricted to features S."""
@@ -510,71 +645,98 @@ class RidgePath(SpectralPath):
             return self.spec.U.T @ XS
         return np.ascontiguousarray(self.spec.U[S].T)
 
-    def _sigma_gram(self, cov: np.ndarray) -> np.ndarray:
-        """``B^T``-side Gram of Sigma before rotation: dual ``X Sigma X^T`` (n, n), primal Sigma (p, p)."""
+    def _sigma_gram_hat(self, cov: np.ndarray) -> np.ndarray:
+        """The Sigma-Gram before rotation, in hat units: dual ``X Sigma X^T / unit`` (n, n), primal
+        Sigma (p, p). Scaling by the power of 4 ``unit`` keeps it representable for X of any scale."""
         if self.side == "primal":
             return np.diag(cov) if cov.ndim == 1 else cov
+        root, unit = self.spec.root, self.spec.unit
         if self._sigma_gram_cache is not None and self._sigma_gram_cache[0] is cov:
-            return self._sigma_gram_cache[1]
+            KS0, unit0 = self._sigma_gram_cache[1], self._sigma_gram_cache[2]
+            return KS0 * (unit0 / unit)
         self._need_X("the standard risk")
         n, p = self.n, self.p
         K = np.zeros((n, n), dtype=self.dtype)
         if cov.ndim == 1:
             # X diag(sigma) X^T one column block at a time: never a scaled copy of the whole X.
-            sd = np.sqrt(cov).astype(self.dtype)
+            sd = (np.sqrt(cov) / root).astype(self.dtype)
             for j0, j1, xb in self._xblocks("the standard risk"):
                 xs = xb * sd[j0:j1]
                 K += xs @ xs.T
         else:
             X = self._X  # full covariances never stream (iter_blocks needs a diagonal)
-            C = cov.astype(self.dtype, copy=False)
+            C = (cov / unit).astype(self.dtype, copy=False)
             b = max(16, config.BLOCK_BYTES // (X.itemsize * p))
             for i0 in range(0, n, b):
                 K[i0:i0 + b] = (X[i0:i0 + b] @ C) @ X.T
         return K.astype(np.float64, copy=False)
 
-    def _quad_gram(self, cov: np.ndarray) -> np.ndarray:
-        return self._quad_from_sigma_gram(self._sigma_gram(cov))
-
-    def _quad_from_sigma_gram(self, KS: np.ndarray) -> np.ndarray:
-        """``theta^T Sigma theta`` per penalty given the Sigma-Gram (see :meth:`_sigma_gram`)."""
-        W = self._W()
-        L = W.shape[1]
+    def _quad_from_sigma_gram(self, KSh: np.ndarray, F: np.ndarray) -> np.ndarray:
+        """``f^T M_hat f`` per column of F (g, L), ``M_hat = U^T KSh U`` (see :meth:`_sigma_gram_hat`)."""
+        L = F.shape[1]
         U = self.spec.U
         out = np.empty(L)
         if self.side == "dual" and L < 2 * self.spec.dim:
-            A = self._A()
+            A = U @ F
             with threads_for(A.size):
-                colwise_dot(A, np.ascontiguousarray(KS @ A), out)
+                colwise_dot(A, np.ascontiguousarray(KSh @ A), out)
         else:
-            M = U.T @ KS @ U
-            with threads_for(W.size):
-                colwise_dot(W, np.ascontiguousarray(M @ W), out)
+            M = U.T @ KSh @ U
+            with threads_for(F.size):
+                colwise_dot(np.ascontiguousarray(F), np.ascontiguousarray(M @ F), out)
         return out
 
     def standard_risk_from_stats(self, sigma_gram: ArrayLike, x_sigma_theta: ArrayLike,
-                                 theta_sigma_theta: float) -> np.ndarray:
+                                 theta_sigma_theta: float, x_theta: ArrayLike | None = None
+                                 ) -> np.ndarray:
         """Standard risk from sufficient statistics (for streaming designs that never hold X).
 
         Parameters
         ----------
         sigma_gram : (g, g)
-            Dual: ``X Sigma X^T``; primal: ``Sigma`` itself.
+            Dual: ``X Sigma X^T``; primal: ``Sigma`` itself. Symmetric positive semi-definite.
         x_sigma_theta : (g,)
             Dual: ``X Sigma theta_star``; primal: ``Sigma theta_star``.
         theta_sigma_theta : float
             ``theta_star^T Sigma theta_star``.
+        x_theta : (g,), optional
+            Dual: ``X theta_star``; primal: ``theta_star``. With it the risk is formed in the
+            coordinates of ``theta_lam - theta_star`` and keeps its relative accuracy close to
+            theta_star (small penalties, noiseless labels); without it the risk is
+            ``quad - 2 cross + theta_sigma_theta``, whose absolute error is about
+            ``1e-16 * theta_sigma_theta``. On the dual side, the part of theta_star outside the row
+            space of X enters through ``theta_sigma_theta`` minus its row-space part: when theta_star
+            lies within about 1e-3 of that row space, only :meth:`standard_risk` against the
+            design (which can form it explicitly) keeps full relative accuracy.
         """
         g = self.spec.dim
         KS = as_float_array(sigma_gram, "sigma_gram", ndim=2, dtype=np.float64)
         if KS.shape != (g, g):
             raise ValueError(f"sigma_gram must be ({g}, {g}), got {KS.shape}")
+        check_sigma_gram(KS, "sigma_gram")
         v = check_vector(x_sigma_theta, g, "x_sigma_theta")
-        tst = float(theta_sigma_theta)
-        if not math.isfinite(tst) or tst < 0:
-            raise ValueError(f"theta_sigma_theta must be finite and >= 0, got {theta_sigma_theta!r}")
-        o1, _ = self.spec.sums(self.lam, a1=self._c * (self.spec.U.T @ v))
-        return np.maximum(self._quad_from_sigma_gram(KS) - 2.0 * o1[0] + tst, 0.0)
+        tst = check_nonnegative_float(theta_sigma_theta, "theta_sigma_theta",
+                                      " (theta_star^T Sigma theta_star)")
+        U = self.spec.U
+        h1 = U.T @ v
+        if x_theta is None:  # theta* unknown: zeta = 0, so E = nu W and the "remainder" is theta*
+            tr = _Truth(np.zeros(g), np.where(np.arange(g) >= self.spec.start, self._chat, 0.0),
+                        h1 / self._nu, tst, math.nan, None)
+        else:
+            tr = self._truth_from(h1, U.T @ check_vector(x_theta, g, "x_theta"), tst, math.nan)
+        KSh = KS / self.spec.unit if self.side == "dual" else KS
+        E = self._error_weights(tr)
+        if self.side == "primal" and x_theta is not None:
+            st = self.spec.start
+            E[:st] = -tr.zeta[:st, None]
+            return np.maximum(self._quad_from_sigma_gram(KSh, E), 0.0)
+        Mz = self._m_times(KSh, tr.zeta)
+        rsr = max(tr.tst - 2.0 * float(tr.zeta @ tr.h1) + float(tr.zeta @ Mz), 0.0)
+        quad = self._quad_from_sigma_gram(KSh, E)
+        if float(np.min(quad, initial=0.0)) < -1e-8 * max(float(np.max(np.abs(quad))), 1e-300):
+            raise ValueError("sigma_gram must be positive semi-definite (X Sigma X^T or Sigma): a "
+                             "quadratic form on it came out negative")
+        return np.maximum(quad - 2.0 * ((tr.h1 - Mz) @ E) + rsr, 0.0)
 
     # ------------------------------------------------------------------ adversarial risk
     def adversarial_risk(self, design: GaussianDesign, eps: ArrayLike, norm: float = 2,
@@ -600,11 +762,35 @@ class RidgePath(SpectralPath):
         if target != "consistent":
             return b
         ts = design.theta_star
-        tt = float(ts @ ts)
-        if tt == 0.0:
+        if not np.any(ts):
             return b
-        o1, _ = self.spec.sums(self.lam, a1=self._c * self._design_projections(design)[1])
-        return np.sqrt(np.maximum(b**2 - o1[0] ** 2 / tt, 0.0))
+        # ||theta_perp||^2 = (|omega wedge y|^2 + ||r||^2 ||theta||^2) / ||theta*||^2 with y = P theta*,
+        # r = theta* - y and omega either theta or theta - y (whichever is shorter), both in the
+        # orthonormal coordinates sqrt(d) * (hat weights); one Gram-Schmidt step against y makes
+        # |omega wedge y| free of the cancellation of ||theta||^2 - (theta^T u)^2.
+        tr = self._truth(design)
+        rr, _, _, br = self._remainder(tr)
+        sq = np.sqrt(self._dhat)
+        st = self.spec.start
+        y = np.zeros_like(sq)
+        y[st:] = sq[st:] * tr.zeta[st:]
+        rho = np.zeros_like(sq)
+        if br is not None:  # the row-space part of an explicitly formed r moves into y
+            rho[st:] = br[st:] / sq[st:]
+            y += rho
+            rr = max(rr - float(rho @ rho), 0.0)
+        yy = float(y @ y)
+        if yy == 0.0:
+            return b
+        u = y / math.sqrt(yy)
+        Xh = sq[:, None] * self.spec.filter_unit(self.lam, self._chat)
+        Om = sq[:, None] * self._error_weights(tr) - rho[:, None]
+        use_err = np.einsum("il,il->l", Om, Om) < np.einsum("il,il->l", Xh, Xh)
+        Om = np.where(use_err[None, :], Om, Xh)
+        Om -= u[:, None] * (u @ Om)[None, :]
+        perp2 = np.maximum(np.einsum("il,il->l", Om, Om) - (u @ Om) ** 2, 0.0)
+        tot = yy + rr
+        return np.sqrt(perp2 * (yy / tot) + b**2 * (rr / tot))
 
     def empirical_adversarial_risk(self, X_test: ArrayLike, y_test: ArrayLike, eps: ArrayLike,
                                    norm: float = 2) -> np.ndarray:
