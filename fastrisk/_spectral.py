@@ -118,6 +118,7 @@ class SpectralGram:
             raise ValueError(
                 f"lam must be > -(smallest eigenvalue of {what}) = {-self.s_min!r}; got min(lam) = "
                 f"{lo!r}")
+        lam.setflags(write=False)  # a path's penalties are a value: a fresh, read-only copy
         return lam
 
     def filter(self, lam: np.ndarray, coef: np.ndarray) -> np.ndarray:

@@ -33,6 +33,12 @@ def as_float_array(a, name: str, *, ndim: int | None = None, dtype=None) -> np.n
     return arr
 
 
+def _no_bool(v, name: str) -> None:
+    """``True`` is not the number 1 here: refuse booleans (scalars or arrays) by name."""
+    if isinstance(v, (bool, np.bool_)) or np.asarray(v).dtype == bool:
+        raise TypeError(f"{name} must be a real number or an array of them, got a boolean {v!r}")
+
+
 def _all_finite(arr: np.ndarray) -> bool:
     # Large C-contiguous matrices: one parallel Numba pass without the boolean temporary that
     # np.isfinite would allocate (40 MB for a 2000 x 20000 design).
@@ -58,8 +64,10 @@ def check_vector(v, length: int, name: str, *, dtype=np.float64) -> np.ndarray:
 
 
 def check_lam(lam) -> np.ndarray:
-    """Penalties: a finite scalar or 1-D array, returned as a non-empty float64 1-D array."""
-    lam = as_float_array(lam, "lam", dtype=np.float64)
+    """Penalties: a finite scalar or 1-D array, returned as a non-empty float64 1-D array that is a
+    fresh copy (never the caller's buffer). Booleans are refused."""
+    _no_bool(lam, "lam")
+    lam = np.array(as_float_array(lam, "lam", dtype=np.float64), copy=True)
     if lam.ndim > 1:
         raise ValueError(f"lam must be a scalar or a 1-D array, got shape {lam.shape}")
     lam = np.atleast_1d(lam)
@@ -69,8 +77,10 @@ def check_lam(lam) -> np.ndarray:
 
 
 def check_eps(eps) -> np.ndarray:
-    """Attack radii: finite, >= 0, scalar or 1-D; returned as a non-empty float64 1-D array."""
-    eps = as_float_array(eps, "eps", dtype=np.float64)
+    """Attack radii: finite, >= 0, scalar or 1-D; returned as a non-empty float64 1-D array that is a
+    fresh copy. Booleans are refused."""
+    _no_bool(eps, "eps")
+    eps = np.array(as_float_array(eps, "eps", dtype=np.float64), copy=True)
     if eps.ndim > 1:
         raise ValueError(f"eps must be a scalar or a 1-D array, got shape {eps.shape}")
     eps = np.atleast_1d(eps)
