@@ -100,6 +100,22 @@ def _colwise_sumsq(E: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.einsum("il,il->l", E, E * w[:, None])
 
 
+def _check_gram_scale(gram: np.ndarray, summed: int, nonzero, what: str) -> None:
+    """Refuse a Gram whose entries underflowed (a clear error, as for overflow, never a silent
+    zero or NaN estimator). Its diagonal holds the squared row norms; once the largest is below
+    ``summed * tiny / eps`` the products of entries fall among the subnormal numbers and the Gram
+    loses relative accuracy (all of it when it is 0). ``nonzero()`` tells a genuinely zero design
+    (rank 0: theta = 0 for every penalty) from an underflowed one; it is only called then."""
+    fi = np.finfo(gram.dtype)
+    dmax = float(np.max(np.diagonal(gram))) if gram.size else 0.0
+    limit = summed * float(fi.tiny) / float(fi.eps)
+    if dmax < limit and nonzero():
+        raise ValueError(
+            f"X is too small for {gram.dtype}: the largest diagonal entry of {what} is {dmax!r}, below "
+            f"{limit:.3g}, where the products of its entries underflow; rescale X (e.g. divide it by "
+            "its largest entry: ridge on c X with penalties c^2 lam has coefficients theta / c)")
+
+
 def _mode_structure(sigma: np.ndarray) -> tuple[float, np.ndarray]:
     """Write a diagonal Sigma as ``c I + diag(delta on S)``: returns (c, S) with c the commonest value."""
     vals, counts = np.unique(sigma, return_counts=True)
@@ -139,10 +155,14 @@ class RidgePath(SpectralPath):
         n, p = X.shape
         y = check_vector(y, n, "y")
         if n <= p:
-            gram = X @ X.T
+            with np.errstate(over="ignore", invalid="ignore"):  # overflow: a clear error below
+                gram = X @ X.T
+            _check_gram_scale(gram, p, lambda: bool(np.any(X)), "X X^T")
             self._setup(gram, "dual", y, lam, X=X, n=n, p=p, rank_dim=p)
         else:
-            gram = X.T @ X
+            with np.errstate(over="ignore", invalid="ignore"):
+                gram = X.T @ X
+            _check_gram_scale(gram, n, lambda: bool(np.any(X)), "X^T X")
             self._setup(gram, "primal", _xtv(X, y), lam, X=X, n=n, p=p, rank_dim=n)
 
     @classmethod
@@ -269,6 +289,7 @@ class RidgePath(SpectralPath):
         y = design._labels(signal, ss)
         self = cls.__new__(cls)
         self._stream = (design, ss)
+        _check_gram_scale(K, design.p, lambda: bool(np.any(sigma)), "X X^T")
         self._setup(K, "dual", y, lam, X=None, n=n, p=design.p, rank_dim=design.p)
         if risk_stats:
             U = self.spec.U
