@@ -9,6 +9,10 @@ tolerance); negative ``lam > -s_min`` (smallest Gram eigenvalue) is legal. When 
 is ``K = X X^T = U diag(s) U^T`` (dual side) and ``theta_lam = X^T U diag(1/(s + lam)) U^T y``; when
 ``n > p`` it is ``X^T X = V diag(s) V^T`` (primal side) and ``theta_lam = V diag(1/(s + lam)) V^T X^T y``.
 
+``method="svd"`` takes the eigen-pairs from the thin SVD ``X = Q diag(sv) V^T`` instead (no Gram) and
+always uses the primal representation with ``V`` (p, min(n, p)); a remainder of theta* outside the span
+of V is then formed explicitly.
+
 Both sides are written ``theta_lam = B W[:, lam]`` with ``B`` (p, g) the *representation* (dual:
 ``X^T U``; primal: ``V``) and ``W[i, lam] = c_i / (s_i + lam)`` (dual: ``c = U^T y``; primal:
 ``c = V^T X^T y``). Everything below is a reduction of ``W``: ``||theta||_2^2 = sum_i d_i W_i^2``
@@ -20,6 +24,7 @@ W^T (B^T Sigma B) W``, and l_q norms by a blocked pass over rows of ``B`` that n
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +45,7 @@ from ._validation import (
     check_target,
     check_vector,
 )
+from ._warnings import IllConditionedWarning
 from .design import GaussianDesign, _as_design
 from .kernels import colwise_dot, finish_norms, reduce_coef_block, residual_moments
 from .kernels._threads import threads_for
@@ -93,6 +99,14 @@ class _Truth:
     tst: float  # theta*^T Sigma theta*
     tt: float  # ||theta*||^2 (nan when unknown)
     design: GaussianDesign | None  # to form the remainder explicitly when needed
+    ts: np.ndarray | None = None  # theta* itself when known (primal side)
+
+
+def _sigma_times(sigma: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    """``Sigma @ Z`` for a diagonal (p,) or full (p, p) Sigma and Z (p,) or (p, k)."""
+    if sigma.ndim == 2:
+        return sigma @ Z
+    return sigma * Z if Z.ndim == 1 else sigma[:, None] * Z
 
 
 def _colwise_sumsq(E: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -137,12 +151,28 @@ class RidgePath(SpectralPath):
     lam : float or array_like (L,)
         Unnormalised penalties of ``||y - X theta||^2 + lam ||theta||^2`` (``lam = n * lam_normalised``),
         any order; 0 is the min-norm interpolator; negative values above ``-s_min`` are legal.
+    method : {"gram", "svd"}
+        ``"gram"`` (default): eigendecomposition of the Gram ``X X^T`` (or ``X^T X``). ``"svd"``: thin
+        SVD of X itself, for ill-conditioned X (see Notes), at its honest cost: about 2-4x the
+        Gram route's flops and one more array the size of X while it runs.
 
     Notes
     -----
     Cost: one SYRK (``n^2 p`` flops on the smaller side) and one ``eigh``; each further penalty is
     O(g) for the l2 norm and the cross terms, O(g^2) for ``theta^T Sigma theta`` with a general Sigma.
     Outputs are float64 arrays over penalties (axis 0) and radii (axis 1).
+
+    Ill-conditioned X: the Gram route squares the singular values, so ``eigh`` resolves a Gram
+    eigenvalue ``s_i = sigma_i^2`` only to about ``eps * s_max``: the filter ``1 / (s_i + lam)`` is
+    accurate to ``eps * s_max / (s_i + lam)`` relative, and eigenvalues below the rank tolerance
+    ``max(n, p) * eps * s_max`` are dropped although ``numpy.linalg.pinv`` keeps singular values down to
+    ``eps * sigma_max``. In float64 the min-norm interpolator (lam = 0) therefore leaves a relative
+    training residual of about ``1e-16 * cond(X)^2``: 1e-6 at cond(X) = 1e5, 1e-4 at 1e6, and it stops
+    interpolating altogether near 1e7-1e8. When the filter of the smallest kept eigenvalue at the
+    smallest non-negative penalty is worse than ``100 sqrt(eps)`` relative (float64: cond(X) beyond
+    about 1e5 at lam = 0), the constructor warns with :class:`fastrisk.IllConditionedWarning`;
+    ``method="svd"`` works on the singular values themselves (rank cut ``max(n, p) * eps * sigma_max``,
+    as ``numpy.linalg.lstsq``) and matches ``pinv``/``lstsq`` at any condition number.
     """
 
     #: Force the standard-risk route ("struct", "gram" or "pass"); None lets the cost model choose.
@@ -150,11 +180,15 @@ class RidgePath(SpectralPath):
     #: The route the last standard-risk computation took (for benchmarks and tests).
     last_route: str | None = None
 
-    def __init__(self, X: ArrayLike, y: ArrayLike, lam: ArrayLike):
+    def __init__(self, X: ArrayLike, y: ArrayLike, lam: ArrayLike, *, method: str = "gram"):
+        if method not in ("gram", "svd"):
+            raise ValueError(f"method must be 'gram' or 'svd', got {method!r}")
         X = check_design_matrix(X)
         n, p = X.shape
         y = check_vector(y, n, "y")
-        if n <= p:
+        if method == "svd":
+            self._setup_svd(X, y, lam)
+        elif n <= p:
             with np.errstate(over="ignore", invalid="ignore"):  # overflow: a clear error below
                 gram = X @ X.T
             _check_gram_scale(gram, p, lambda: bool(np.any(X)), "X X^T")
@@ -301,21 +335,45 @@ class RidgePath(SpectralPath):
                                           math.ldexp(1.0, 2 * k0))
         return self
 
-    def _setup(self, gram, side, rhs, lam, *, X, n, p, rank_dim, user_gram=False):
+    def _setup_svd(self, X: np.ndarray, y: np.ndarray, lam) -> None:
+        """``method="svd"``: eigen-pairs from the thin SVD ``X = Q diag(sv) R^T`` (no Gram)."""
+        n, p = X.shape
+        with np.errstate(over="ignore", invalid="ignore"):
+            Q, sv, Rt = np.linalg.svd(X, full_matrices=False)
+        sv = sv[::-1].astype(np.float64)  # ascending, as the Gram route's eigenvalues
+        if not np.all(np.isfinite(sv)) or (sv.size and sv[-1] ** 2 == math.inf):
+            raise ValueError(f"X is too large for {X.dtype}: its squared singular values overflow "
+                             "(rescale it, e.g. divide X by its largest entry)")
+        if sv[-1] > 0 and sv[-1] ** 2 < float(np.finfo(np.float64).tiny) / float(np.finfo(np.float64).eps):
+            raise ValueError("X is too small for float64: its squared singular values underflow "
+                             "(rescale it, e.g. divide X by its largest entry)")
+        cut = max(n, p) * float(np.finfo(X.dtype).eps) * (float(sv[-1]) if sv.size else 0.0)
+        # The representation is always the feature basis V (primal side): theta = V W exactly, where
+        # the dual X^T U W would bring back an error of eps * cond(X) relative per component.
+        V = Rt[::-1].T
+        spec = SpectralGram.from_pairs(sv * sv, V, tol=cut * cut if cut > 0 else 0.0, dtype=X.dtype)
+        # rhs in the eigenbasis: V^T X^T y = sv * (Q^T y), without forming X^T y
+        c = sv * (Q[:, ::-1].T.astype(np.float64) @ y)
+        self._setup(None, "primal", None, lam, X=X, n=n, p=p, rank_dim=max(n, p), spec=spec, c=c)
+
+    def _setup(self, gram, side, rhs, lam, *, X, n, p, rank_dim, user_gram=False, spec=None, c=None):
         self.side = side
         self.n = n
         self.p = p
         self._X = X
-        self.dtype = gram.dtype
-        self.spec = SpectralGram(gram, rank_dim=rank_dim, overwrite=True)
+        self.dtype = gram.dtype if spec is None else spec.dtype
+        self.spec = SpectralGram(gram, rank_dim=rank_dim, overwrite=True) if spec is None else spec
         if user_gram:
             self.spec.check_psd("gram")
         self.lam = self.spec.check_lam(lam, "X X^T" if side == "dual" else "X^T X")
+        if spec is None:
+            self._warn_ill_conditioned()
         U = self.spec.U
-        self._c = U.T @ rhs  # dual: z = U^T y; primal: V^T X^T y
+        self._c = U.T @ rhs if c is None else c  # dual: z = U^T y; primal: V^T X^T y
         # Units (see _spectral): B = nu * B_hat with B_hat of order 1 (dual B = X^T U, nu = sqrt(unit);
         # primal B = V, nu = 1). "Hat" weights nu * W are in the units of theta, so that every
         # quadratic form below is of the order of ||theta||^2 or the risk itself, never of s**2.
+        self._complete = self.spec.U.shape[0] == self.spec.dim  # primal: V spans all of R^p
         self._nu = self.spec.root if side == "dual" else 1.0
         self._dhat = self.spec.s_unit if side == "dual" else np.ones_like(self.spec.s)  # d / nu^2
         self._chat = self._c / (self.spec.unit / self._nu)
@@ -328,6 +386,22 @@ class RidgePath(SpectralPath):
         self._sigma_gram_cache = None
         if not hasattr(self, "_stream"):
             self._stream = None
+
+    def _warn_ill_conditioned(self) -> None:
+        sp = self.spec
+        if sp.rank == 0:
+            return
+        lam0 = max(float(self.lam.min()), 0.0)
+        s_k = float(sp.s[sp.start])
+        eps = float(np.finfo(sp.dtype).eps)
+        rel = eps * float(sp.s[-1]) / (s_k + lam0)
+        if rel > 100.0 * math.sqrt(eps):
+            warnings.warn(
+                f"X is ill-conditioned for the Gram route (cond(X) ~ {math.sqrt(sp.s[-1] / s_k):.2g}): at "
+                f"lam = {lam0:.3g} the filter of its smallest kept Gram eigenvalue is accurate only to "
+                f"{rel:.1e} relative, so the estimator no longer solves its equations to that accuracy "
+                "(at lam = 0 it stops interpolating); RidgePath(X, y, lam, method='svd') stays exact",
+                IllConditionedWarning, stacklevel=4)
 
     # ------------------------------------------------------------------ spectral filter
     def _W(self) -> np.ndarray:
@@ -529,7 +603,7 @@ class RidgePath(SpectralPath):
             regen = 0.0 if self._stream is None else 50.0 * n * p  # regenerating X from its seed
             cost_pass = 3.0 * p * L if pass_needed else 2.0 * n * p * L + 2.0 * n * n * L + regen
         else:
-            cost_gram = 2.0 * g**3 + 2.0 * g * g * L
+            cost_gram = 2.0 * p * g * g + 2.0 * g * g * L  # V^T Sigma V with V (p, g)
             cost_pass = math.inf
         route = min((cost_struct, "struct"), (cost_gram, "gram"), (cost_pass, "pass"))[1]
         if self._route_override is not None:  # tests compare the routes with each other
@@ -578,7 +652,8 @@ class RidgePath(SpectralPath):
         else:  # zeta = V^T theta* on every component; the null ones are the remainder r
             zeta[:] = zs
             delta[st:] = self._chat[st:] - sp.s_unit[st:] * zs[st:]
-        return _Truth(zeta, delta, h1 / self._nu, float(tst), float(tt), design)
+        return _Truth(zeta, delta, h1 / self._nu, float(tst), float(tt), design,
+                      None if design is None else design.theta_star)
 
     def _error_weights(self, tr: _Truth) -> np.ndarray:
         """``E = nu * (W - zeta)`` (g, L) on the kept components, 0 on the null ones."""
@@ -600,8 +675,15 @@ class RidgePath(SpectralPath):
         lies almost in the row space of X; then r is formed explicitly by one pass over X.
         """
         st = self.spec.start
-        if self.side == "primal":
+        if self.side == "primal" and self._complete:
             return float(tr.zeta[:st] @ tr.zeta[:st]), math.nan, None, None
+        if self.side == "primal":  # V (p, g) spans part of R^p (method="svd", n < p): r explicitly, O(pg)
+            U = self.spec.U
+            r = tr.ts - U[:, st:] @ tr.zeta[st:]
+            if KSh is None:
+                return float(r @ r), math.nan, None, U.T @ r
+            sr = _sigma_times(KSh, r)
+            return float(r @ r), max(float(r @ sr), 0.0), U.T @ sr, None
         z = tr.zeta
         rr = tr.tt - float(self._dhat[st:] @ (z[st:] * z[st:]))
         rsr, gr, br = math.nan, None, None
@@ -628,13 +710,13 @@ class RidgePath(SpectralPath):
     def _m_times(self, KSh: np.ndarray, v: np.ndarray) -> np.ndarray:
         """``M_hat v`` with ``M_hat = U^T KSh U`` (the Sigma-Gram in the eigenbasis, hat units)."""
         U = self.spec.U
-        return U.T @ (KSh @ (U @ v))
+        return U.T @ _sigma_times(KSh, U @ v)
 
     def _risk_gram(self, cov: np.ndarray, tr: _Truth) -> np.ndarray:
         """``(B e - r)^T Sigma (B e - r)`` per penalty from the Sigma-Gram."""
         KSh = self._sigma_gram_hat(cov)
         E = self._error_weights(tr)
-        if self.side == "primal":  # r = V_null zeta_null: one quadratic form in the full eigenbasis
+        if self.side == "primal" and self._complete:  # r = V_null zeta_null: one quadratic form
             st = self.spec.start
             E[:st] = -tr.zeta[:st, None]
             return np.maximum(self._quad_from_sigma_gram(KSh, E), 0.0)
@@ -670,7 +752,7 @@ class RidgePath(SpectralPath):
         """The Sigma-Gram before rotation, in hat units: dual ``X Sigma X^T / unit`` (n, n), primal
         Sigma (p, p). Scaling by the power of 4 ``unit`` keeps it representable for X of any scale."""
         if self.side == "primal":
-            return np.diag(cov) if cov.ndim == 1 else cov
+            return cov  # (p,) diagonal or (p, p): see _sigma_times
         root, unit = self.spec.root, self.spec.unit
         if self._sigma_gram_cache is not None and self._sigma_gram_cache[0] is cov:
             KS0, unit0 = self._sigma_gram_cache[1], self._sigma_gram_cache[2]
@@ -702,7 +784,7 @@ class RidgePath(SpectralPath):
             with threads_for(A.size):
                 colwise_dot(A, np.ascontiguousarray(KSh @ A), out)
         else:
-            M = U.T @ KSh @ U
+            M = U.T @ _sigma_times(KSh, U)
             with threads_for(F.size):
                 colwise_dot(np.ascontiguousarray(F), np.ascontiguousarray(M @ F), out)
         return out
@@ -714,13 +796,14 @@ class RidgePath(SpectralPath):
 
         Parameters
         ----------
-        sigma_gram : (g, g)
-            Dual: ``X Sigma X^T``; primal: ``Sigma`` itself. Symmetric positive semi-definite.
-        x_sigma_theta : (g,)
+        sigma_gram : (n, n) or (p, p)
+            Dual: ``X Sigma X^T``; primal (``side == "primal"``, also every ``method="svd"`` path):
+            ``Sigma`` itself. Symmetric positive semi-definite.
+        x_sigma_theta : (n,) or (p,)
             Dual: ``X Sigma theta_star``; primal: ``Sigma theta_star``.
         theta_sigma_theta : float
             ``theta_star^T Sigma theta_star``.
-        x_theta : (g,), optional
+        x_theta : (n,) or (p,), optional
             Dual: ``X theta_star``; primal: ``theta_star``. With it the risk is formed in the
             coordinates of ``theta_lam - theta_star`` and keeps its relative accuracy close to
             theta_star (small penalties, noiseless labels); without it the risk is
@@ -731,11 +814,12 @@ class RidgePath(SpectralPath):
             design (which can form it explicitly) keeps full relative accuracy.
         """
         g = self.spec.dim
+        m = self.spec.U.shape[0]  # n (dual) or p (primal)
         KS = as_float_array(sigma_gram, "sigma_gram", ndim=2, dtype=np.float64)
-        if KS.shape != (g, g):
-            raise ValueError(f"sigma_gram must be ({g}, {g}), got {KS.shape}")
+        if KS.shape != (m, m):
+            raise ValueError(f"sigma_gram must be ({m}, {m}), got {KS.shape}")
         check_sigma_gram(KS, "sigma_gram")
-        v = check_vector(x_sigma_theta, g, "x_sigma_theta")
+        v = check_vector(x_sigma_theta, m, "x_sigma_theta")
         tst = check_nonnegative_float(theta_sigma_theta, "theta_sigma_theta",
                                       " (theta_star^T Sigma theta_star)")
         U = self.spec.U
@@ -744,9 +828,13 @@ class RidgePath(SpectralPath):
             tr = _Truth(np.zeros(g), np.where(np.arange(g) >= self.spec.start, self._chat, 0.0),
                         h1 / self._nu, tst, math.nan, None)
         else:
-            tr = self._truth_from(h1, U.T @ check_vector(x_theta, g, "x_theta"), tst, math.nan)
+            tr = self._truth_from(h1, U.T @ check_vector(x_theta, m, "x_theta"), tst, math.nan)
         KSh = KS / self.spec.unit if self.side == "dual" else KS
         E = self._error_weights(tr)
+        if self.side == "primal" and not self._complete and x_theta is not None:
+            tr.ts = np.asarray(x_theta, dtype=np.float64)
+            _, rsr, gr, _ = self._remainder(tr, KSh)
+            return np.maximum(self._quad_from_sigma_gram(KSh, E) - 2.0 * (gr @ E) + rsr, 0.0)
         if self.side == "primal" and x_theta is not None:
             st = self.spec.start
             E[:st] = -tr.zeta[:st, None]

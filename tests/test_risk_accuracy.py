@@ -50,11 +50,13 @@ def problem(n, p, seed, kind, in_rowspace, noise):
     return X, y, design
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(n=st.integers(2, 40), p=st.integers(2, 40), seed=st.integers(0, 2**20),
        kind=st.sampled_from(["power", "spiked", "iso", "full"]), in_rowspace=st.booleans(),
-       noisy=st.booleans(), loglam=st.lists(st.floats(-9, 1), min_size=1, max_size=4))
-def test_standard_risk_equals_explicit_on_every_route(n, p, seed, kind, in_rowspace, noisy, loglam):
+       noisy=st.booleans(), loglam=st.lists(st.floats(-9, 1), min_size=1, max_size=4),
+       method=st.sampled_from(["gram", "svd"]))
+def test_standard_risk_equals_explicit_on_every_route(n, p, seed, kind, in_rowspace, noisy, loglam,
+                                                      method):
     X, y, design = problem(n, p, seed, kind, in_rowspace, 1e-3 if noisy else 0.0)
     s = np.linalg.svd(X, compute_uv=False)
     smin = float(s[min(n, p) - 1] ** 2)
@@ -62,7 +64,7 @@ def test_standard_risk_equals_explicit_on_every_route(n, p, seed, kind, in_rowsp
     ts = design.theta_star
     tst = design.sigma_norm_sq(ts)
     for route in ROUTES if design.is_diagonal else (None,):
-        rp = fr.RidgePath(X, y, lam)
+        rp = fr.RidgePath(X, y, lam, method=method)
         rp._route_override = route
         got = rp.standard_risk(design)
         ref = explicit_risk(rp.coef(), design.cov, ts)
@@ -90,14 +92,15 @@ def test_risks_fifteen_orders_below_the_signal(n, p, route):
 
 
 @pytest.mark.parametrize("n,p", [(60, 25), (25, 60)])
-def test_standard_risk_from_stats_with_x_theta_is_cancellation_free(n, p):
+@pytest.mark.parametrize("method", ["gram", "svd"])
+def test_standard_risk_from_stats_with_x_theta_is_cancellation_free(n, p, method):
     X, y, design = problem(n, p, seed=3, kind="power", in_rowspace=n < p, noise=0.0)
     ts, cov = design.theta_star, design.cov
     lam = np.array([1e-3, 1e-6, 1e-9])
-    rp = fr.RidgePath(X, y, lam)
+    rp = fr.RidgePath(X, y, lam, method=method)
     ref = explicit_risk(rp.coef(), cov, ts)
     tst = design.sigma_norm_sq(ts)
-    if n <= p:
+    if rp.side == "dual":
         stats = (X @ (cov[:, None] * X.T), X @ (cov * ts), tst)
         xt = X @ ts
     else:
@@ -105,7 +108,7 @@ def test_standard_risk_from_stats_with_x_theta_is_cancellation_free(n, p):
         xt = ts
     got = rp.standard_risk_from_stats(*stats, x_theta=xt)
     assert ref[-1] < 1e-15 * tst
-    if n > p:  # full rank primal: no remainder at all
+    if rp.side == "primal":  # theta* and Sigma known: the remainder is formed explicitly
         np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-22 * tst)
     else:  # theta* in the row space: the closed-form remainder is exact to ~1e-16 tst
         np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-14 * tst)
