@@ -46,7 +46,7 @@ from ._validation import (
     check_vector,
 )
 from ._warnings import IllConditionedWarning
-from .design import GaussianDesign, _as_design
+from .design import GaussianDesign, _as_design, _check_float_dtype
 from .kernels import colwise_dot, finish_norms, reduce_coef_block, residual_moments
 from .kernels._threads import threads_for
 from .risk import _closed_form, ground_truth_adversarial_risk, moments_risk
@@ -112,6 +112,24 @@ def _sigma_times(sigma: np.ndarray, Z: np.ndarray) -> np.ndarray:
 def _colwise_sumsq(E: np.ndarray, w: np.ndarray) -> np.ndarray:
     """``sum_i w_i E[i, l]^2`` per column, without forming ``E**2`` in extreme units."""
     return np.einsum("il,il->l", E, E * w[:, None])
+
+
+def _check_gram_matches_X(gram: np.ndarray, X: np.ndarray, side: str) -> None:
+    """A Gram passed beside X must be its Gram: one random probe ``gram v`` against ``X (X^T v)``
+    (O(n p), not a second Gram), to the rounding of the Gram's dtype."""
+    v = np.random.default_rng(0).standard_normal(gram.shape[0])
+    Xf = X
+    if side == "dual":
+        want = _xv(Xf, _xtv(Xf, v))
+    else:
+        want = _xtv(Xf, _xv(Xf, v))
+    got = gram.astype(np.float64, copy=False) @ v
+    tol = (1e-4 if np.float32 in (gram.dtype, X.dtype) else 1e-9) * max(
+        float(np.linalg.norm(want)), float(np.abs(gram).max()) * float(np.linalg.norm(v)))
+    if not float(np.linalg.norm(got - want)) <= tol:
+        what = "X X^T" if side == "dual" else "X^T X"
+        raise ValueError(f"gram is not {what} for the X passed beside it (a random probe differs by "
+                         f"{float(np.linalg.norm(got - want)):.3g}, tolerance {tol:.3g})")
 
 
 def _check_gram_scale(gram: np.ndarray, summed: int, nonzero, what: str) -> None:
@@ -232,11 +250,20 @@ class RidgePath(SpectralPath):
                            else 1e-10 * scale):
             raise ValueError("gram must be symmetric (X X^T or X^T X)")
         rhs = check_vector(rhs, g, "rhs")
+        if n_samples is not None:
+            n_samples = check_positive_int(n_samples, "n_samples")
+        if n_features is not None:
+            n_features = check_positive_int(n_features, "n_features")
         if X is not None:
             X = check_design_matrix(X)
             want = X.shape[0] if side == "dual" else X.shape[1]
             if want != g:
                 raise ValueError(f"X has shape {X.shape}, which does not match a {side} gram of size {g}")
+            for name, given, real in (("n_samples", n_samples, X.shape[0]),
+                                      ("n_features", n_features, X.shape[1])):
+                if given is not None and given != real:
+                    raise ValueError(f"{name}={given} contradicts X of shape {X.shape}")
+            _check_gram_matches_X(gram, X, side)
         self = cls.__new__(cls)
         if side == "dual":
             n = g
@@ -279,9 +306,9 @@ class RidgePath(SpectralPath):
             raise ValueError("from_design needs a diagonal covariance (spectrum=...); a full cov mixes "
                              "all columns, so sample X with design.sample and use RidgePath(X, y, lam)")
         n = check_positive_int(n, "n")
-        dtype = np.dtype(dtype)
-        if dtype not in (np.float32, np.float64):
-            raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+        dtype = _check_float_dtype(dtype)
+        if block is not None:
+            block = check_positive_int(block, "block")
         check_lam(lam)
         ss = as_seed_sequence(seed)
         if n > design.p:
@@ -492,6 +519,8 @@ class RidgePath(SpectralPath):
             if cols.size and (cols.min() < -self.n_penalties or cols.max() >= self.n_penalties):
                 raise ValueError(f"index out of range for {self.n_penalties} penalties")
         k = self.n_penalties if cols is None else cols.size
+        if self.side == "dual":
+            self._need_X("coef")
         out = np.empty((self.p, k))
         for j0, j1, T in self._slabs(cols):
             out[j0:j1] = T.T
