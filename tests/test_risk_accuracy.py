@@ -87,7 +87,7 @@ def test_risks_fifteen_orders_below_the_signal(n, p, route):
         rp = fr.RidgePath(X, y, [1e-4, 1e-6, 1e-8])
         rp._route_override = route
         ref = explicit_risk(rp.coef(), cov, d.theta_star)
-        assert ref[-1] < 1e-14 * tst
+        assert ref[-1] < 1e-15 * tst
         np.testing.assert_allclose(rp.standard_risk(d), ref, rtol=1e-6)
 
 

@@ -140,3 +140,16 @@ def test_ntk_gram_never_returns_inf_or_nan(train):
         ntk_gram(1e160 * X, train=train, width=8, seed=0)
     K = ntk_gram(1e100 * X, train=train)
     np.testing.assert_allclose(K / 1e200, ntk_gram(X, train=train), rtol=1e-12)
+
+
+@pytest.mark.parametrize("c", [1e-100, 1e100])
+def test_kernel_ridge_path_summaries_at_any_scale(c):
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((15, 4)), rng.standard_normal(15)
+    K = ntk_gram(X)
+    lam = np.array([0.0, 0.1, 3.0])
+    base = fr.ntk.KernelRidgePath(K, y, lam)
+    kp = fr.ntk.KernelRidgePath(c * c * K, y, c * c * lam)
+    np.testing.assert_allclose(kp.rkhs_norm_sq() * c * c, base.rkhs_norm_sq(), rtol=1e-9)
+    np.testing.assert_allclose(kp.training_error(), base.training_error(), rtol=1e-9, atol=1e-20)
+    np.testing.assert_allclose(kp.df(), base.df(), rtol=1e-12)
