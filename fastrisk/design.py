@@ -92,6 +92,18 @@ class GaussianDesign:
         self._is_diagonal = c.ndim == 1
         self._factor = None
 
+    def __getstate__(self):
+        return {"cov": self._cov, "theta_star": self._theta_star, "noise": self._noise}
+
+    def __setstate__(self, state):
+        # unpickled arrays come back writeable: freeze them again (already validated once)
+        self._cov = _frozen(state["cov"])
+        self._p = self._cov.shape[0]
+        self._theta_star = _frozen(state["theta_star"])
+        self._noise = float(state["noise"])
+        self._is_diagonal = self._cov.ndim == 1
+        self._factor = None
+
     cov = property(lambda self: self._cov, doc="Covariance: (p,) diagonal or (p, p), read-only.")
     theta_star = property(lambda self: self._theta_star, doc="Ground truth (p,), read-only.")
     p = property(lambda self: self._p, doc="Number of features.")

@@ -72,3 +72,18 @@ def test_booleans_are_not_numbers(bad):
         fr.RidgePath(X, y, 1.0).adversarial_risk(D, bad)
     with pytest.raises(TypeError, match="seed"):
         D.sample(5, seed=True)
+
+
+def test_a_pickled_design_stays_a_value():
+    import copy
+    import pickle
+
+    _, ts, _, D, X, y = _path()
+    for E in (pickle.loads(pickle.dumps(D)), copy.deepcopy(D), copy.copy(D)):
+        np.testing.assert_array_equal(E.theta_star, D.theta_star)
+        np.testing.assert_array_equal(E.cov, D.cov)
+        assert E.noise == D.noise and E.p == D.p and E.is_diagonal
+        with pytest.raises(ValueError):
+            E.theta_star[0] = 1.0
+        np.testing.assert_allclose(fr.RidgePath(X, y, 1.0).standard_risk(E),
+                                   fr.RidgePath(X, y, 1.0).standard_risk(D), rtol=1e-14)
