@@ -47,6 +47,8 @@ def test_same_numbers_for_c_times_X(n, p, kind):
     }
     Xn = np.random.default_rng(0).standard_normal((5, p))
     pred = base.predict(Xn)
+    yn = Xn @ D.theta_star
+    emp = base.empirical_adversarial_risk(Xn, yn, eps, norm=math.inf)
     for c in CS:
         Dc = _scaled(D, c)
         rp = fr.RidgePath(c * X, y, c * c * lam)
@@ -56,6 +58,8 @@ def test_same_numbers_for_c_times_X(n, p, kind):
             np.testing.assert_allclose(rp.norm(q) * c, r, rtol=1e-9, err_msg=msg)
         np.testing.assert_allclose(rp.df(), ref["df"], rtol=1e-12, err_msg=msg)
         np.testing.assert_allclose(rp.predict(c * Xn), pred, rtol=1e-9, atol=1e-12, err_msg=msg)
+        np.testing.assert_allclose(rp.empirical_adversarial_risk(c * Xn, yn, c * eps, norm=math.inf), emp,
+                                   rtol=1e-9, err_msg=msg)
         for route in ("struct", "gram", "pass"):
             rp._route_override = route
             rp._risk_cache = {}
