@@ -917,7 +917,7 @@ class RidgePath(SpectralPath):
         # |omega wedge y| free of the cancellation of ||theta||^2 - (theta^T u)^2.
         tr = self._truth(design)
         rr, _, _, br = self._remainder(tr)
-        sq = np.sqrt(self._dhat)
+        sq = np.sqrt(np.maximum(self._dhat, 0.0))  # null eigenvalues may be -0 or tiny negative
         st = self.spec.start
         y = np.zeros_like(sq)
         y[st:] = sq[st:] * tr.zeta[st:]

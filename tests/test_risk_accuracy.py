@@ -115,3 +115,25 @@ def test_standard_risk_from_stats_with_x_theta_is_cancellation_free(n, p, method
     # without x_theta: the documented quad - 2 cross + tst, right at ordinary scales
     old = rp.standard_risk_from_stats(*stats)
     np.testing.assert_allclose(old, ref, rtol=1e-6, atol=1e-12 * tst)
+
+
+@pytest.mark.parametrize("n,p", [(40, 15), (15, 40), (20, 20)])
+@pytest.mark.parametrize("method", ["gram", "svd"])
+@pytest.mark.parametrize("kind", ["power", "spiked", "full"])
+def test_rank_deficient_designs_on_every_route(n, p, method, kind):
+    """Null components (rank cut) belong to the remainder r on both sides."""
+    X, _, design = problem(n, p, seed=4, kind=kind, in_rowspace=False, noise=0.0)
+    rng = np.random.default_rng(9)
+    B = rng.standard_normal((n, 6))
+    X = B @ (np.linalg.pinv(B) @ X)  # rank 6
+    ts = design.theta_star
+    y = X @ ts + 0.01 * rng.standard_normal(n)
+    lam = np.array([0.0, 1e-6, 1e-2, 10.0])
+    for route in ROUTES if design.is_diagonal else (None,):
+        rp = fr.RidgePath(X, y, lam, method=method)
+        assert rp.rank == 6
+        rp._route_override = route
+        ref = explicit_risk(rp.coef(), design.cov, ts)
+        np.testing.assert_allclose(rp.standard_risk(design), ref, rtol=1e-8, err_msg=str(route))
+    np.testing.assert_allclose(rp._dual_norm(design, 2.0, "consistent"),
+                               explicit_consistent_norm(rp.coef(), ts), rtol=1e-8)
