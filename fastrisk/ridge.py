@@ -598,6 +598,13 @@ class RidgePath(SpectralPath):
         diagonal part (isotropic, spiked, two_level), else ``X Sigma X^T`` (n^2 p) or a blocked pass
         over the features (2 n p L), whichever is cheaper.
 
+        Accuracy: every route forms the risk in the coordinates of ``theta_lam - theta_star`` (see the
+        module notes), so it keeps its relative accuracy close to theta_star (tested to 1e-6 relative
+        for risks 15 orders below ``theta*^T Sigma theta*`` in float64). A float32 path computes its
+        eigenvectors (and a Sigma-Gram) in float32: its risk agrees with the explicit
+        ``(theta - theta*)^T Sigma (theta - theta*)`` of its own coefficients to about 1e-5 relative
+        plus ``1e-5 * sqrt(R * theta*^T Sigma theta*)``.
+
         If you also want adversarial risks for an attack norm other than l2, call
         :meth:`adversarial_risk` first (or use :func:`ridge_path_risks`): its feature pass for the
         dual norm then yields the standard risk too, and this call returns the cached result.

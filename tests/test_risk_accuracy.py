@@ -137,3 +137,18 @@ def test_rank_deficient_designs_on_every_route(n, p, method, kind):
         np.testing.assert_allclose(rp.standard_risk(design), ref, rtol=1e-8, err_msg=str(route))
     np.testing.assert_allclose(rp._dual_norm(design, 2.0, "consistent"),
                                explicit_consistent_norm(rp.coef(), ts), rtol=1e-8)
+
+
+@pytest.mark.parametrize("n,p", [(40, 15), (15, 40)])
+@pytest.mark.parametrize("method", ["gram", "svd"])
+def test_float32_paths_within_the_documented_accuracy(n, p, method):
+    X, y, design = problem(n, p, seed=6, kind="power", in_rowspace=n < p, noise=0.0)
+    ts = design.theta_star
+    tst = design.sigma_norm_sq(ts)
+    lam = np.array([0.0, 1e-4, 1e-2, 1.0, 100.0])
+    for route in ROUTES:
+        rp = fr.RidgePath(X.astype(np.float32), y, lam, method=method)
+        rp._route_override = route
+        ref = explicit_risk(rp.coef(), design.cov, ts)
+        got = rp.standard_risk(design)
+        assert np.all(np.abs(got - ref) <= 1e-5 * ref + 1e-5 * np.sqrt(ref * tst) + 1e-12 * tst), route
