@@ -68,6 +68,9 @@ def linearized_gram(X: ArrayLike, train: str = "first", trace: float | None = No
     G = X @ X.T
     diag = np.diag(G).copy()
     tau = float(diag.mean()) if trace is None else _check_trace(trace, "trace")
+    if not tau > 0:
+        raise ValueError("X is all zero, so the default trace (mean |x_i|^2) is 0; the linearised Gram "
+                         "divides by it: pass trace= (tr Sigma > 0) or a non-zero X")
     if trace_sq is None:
         if n < 2:
             raise ValueError("trace_sq cannot be estimated from one row; pass it")
