@@ -41,3 +41,12 @@ PARALLEL_MIN_WORK: int = 1 << 20
 #: a NumPy Gram followed by a SciPy eigh makes the two pools spin against each other on 2 cores
 #: (measured n=200, p=2000: 0.38 s with SciPy's eigh after NumPy's SYRK vs 0.0035 s all-NumPy).
 EIGH_DRIVER: str = "numpy"
+
+#: Numba threading layers fastrisk asks for, first available wins, unless the user chose one
+#: (``NUMBA_THREADING_LAYER`` or ``numba.config.THREADING_LAYER`` before ``import fastrisk``); see
+#: :mod:`fastrisk.runtime`. Both are fork-safe; Numba's own default on Linux without TBB is GNU
+#: OpenMP, which is not (a fork pool after any parallel call hangs). ``"tbb"`` is also thread-safe
+#: (kernels may be called from several threads at once, e.g. a threaded Dask worker);
+#: ``"workqueue"`` is not (concurrent parallel calls from two threads abort the process), so it is
+#: only the fallback where no TBB runtime exists. ``"omp"`` is skipped on Linux (GNU OpenMP).
+THREADING_LAYER: tuple[str, ...] = ("tbb", "workqueue")
