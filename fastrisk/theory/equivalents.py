@@ -10,14 +10,14 @@ Conventions
   there.
 - ``noise``: the label-noise standard deviation sigma (not the variance).
 
-The effective regularisation kappa solves (paper.md section 6.1)::
+The effective regularisation kappa solves (Cheng & Montanari 2022; Bach 2024; docs/math.md section 6)::
 
     kappa - l = (kappa / n) df_1(kappa),   df_1(kappa) = sum_i lam_i / (lam_i + kappa),
 
 on the branch where ``df_2(kappa) = sum_i lam_i^2 / (lam_i + kappa)^2 < n``; there
 ``l(kappa) = kappa (1 - df_1(kappa) / n)`` is explicit and strictly increasing (its derivative is
 ``1 - df_2 / n``), so kappa is the unique monotone root. Then, with ``d = df_2 / n``
-(section 6.2)::
+(docs/math.md sections 6-7)::
 
     bias  = kappa^2 sum theta*_i^2 lam_i / (lam_i + kappa)^2 / (1 - d)
     var   = sigma^2 d / (1 - d),  risk = bias + var,  tau^2 = sigma^2 + risk
@@ -395,7 +395,7 @@ def _validate(spectrum, theta_star, noise, n, lam):
 
 def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n: int, lam: ArrayLike,
                      *, sequence_norms: bool = True) -> RidgeEquivalent:
-    """Deterministic equivalent of the ridge path on a diagonal covariance (paper.md sections 6.1-6.2).
+    """Deterministic equivalent of the ridge path on a diagonal covariance (docs/math.md section 6).
 
     Parameters
     ----------
@@ -606,7 +606,7 @@ def effective_regularization(spectrum: ArrayLike, n: int, lam: ArrayLike) -> np.
 def adversarial_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n: int,
                            lam: ArrayLike, eps: ArrayLike, norm: float = 2, target: str = "clean",
                            *, equivalent: RidgeEquivalent | None = None) -> np.ndarray:
-    """Predicted adversarial risk of the ridge path, shape (L, E) (paper.md sections 2.4 and 6.2).
+    """Predicted adversarial risk of the ridge path, shape (L, E) (docs/math.md sections 2, 6, 7).
 
     The deterministic equivalent of :func:`ridge_equivalent` plugged into the Gaussian closed form
     ``R_eps = a^2 + 2 sqrt(2/pi) eps a b + eps^2 b^2`` with ``a^2 = risk`` (``target="clean"``) or

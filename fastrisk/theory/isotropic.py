@@ -1,4 +1,4 @@
-"""Closed forms of Hastie, Montanari, Rosset and Tibshirani (Ann. Statist. 2022), paper.md section 6.3.
+"""Closed forms of Hastie, Montanari, Rosset and Tibshirani (Ann. Statist. 2022), docs/math.md section 6.
 
 Separate, independent check functions for :func:`fastrisk.theory.ridge_equivalent`: on an isotropic
 spectrum (``Sigma = scale * I``) and in the ridgeless general-Sigma form (the ``c_0`` equation) they
@@ -78,7 +78,7 @@ class IsotropicRidge:
 
 def isotropic_ridge(p: int, n: int, signal: float, noise: float, lam: ArrayLike,
                     scale: float = 1.0) -> IsotropicRidge:
-    """Ridge on ``Sigma = scale * I_p``: closed-form kappa and risks (paper.md 6.1-6.2, HMRT 2022).
+    """Ridge on ``Sigma = scale * I_p``: closed-form kappa and risks (docs/math.md section 6, HMRT 2022).
 
     With ``gamma = p / n``, ``l = lam / (n scale)`` (lam unnormalised, as everywhere in fastrisk) and
     ``k = kappa / scale``: ``k^2 + k (1 - gamma - l) - l = 0``, larger root

@@ -1,5 +1,5 @@
 """Effective ranks, the critical index and the benign-overfitting quantities of Bartlett, Long, Lugosi and
-Tsigler (PNAS 2020), paper.md section 3.
+Tsigler (PNAS 2020), docs/math.md section 5.
 
 Index convention (as in the paper): eigenvalues sorted non-increasingly, ``lambda_1 >= lambda_2 >= ...``;
 ``k`` runs over ``0, ..., p - 1`` and ``r_k`` uses the tail ``i > k`` (``lambda_{k+1}, ...``)::
@@ -108,7 +108,7 @@ def critical_index(spectrum: ArrayLike, n: int, b: float = 1.0) -> int:
 
 @dataclass(frozen=True)
 class BenignReport:
-    """The benign-overfitting quantities of Bartlett et al. (2020), paper.md section 3.
+    """The benign-overfitting quantities of Bartlett et al. (2020), docs/math.md section 5.
 
     Attributes
     ----------
