@@ -45,10 +45,11 @@ EIGH_DRIVER: str = "numpy"
 #: Numba threading layers fastrisk asks for, first available wins, unless the user chose one
 #: (``NUMBA_THREADING_LAYER`` or ``numba.config.THREADING_LAYER`` before ``import fastrisk``); see
 #: :mod:`fastrisk.runtime`. Both are fork-safe; Numba's own default on Linux without TBB is GNU
-#: OpenMP, which is not (a fork pool after any parallel call hangs). ``"tbb"`` is also thread-safe
-#: (kernels may be called from several threads at once, e.g. a threaded Dask worker);
-#: ``"workqueue"`` is not (concurrent parallel calls from two threads abort the process), so it is
-#: only the fallback where no TBB runtime exists. ``"omp"`` is skipped on Linux (GNU OpenMP).
+#: OpenMP, which is not (a fork pool after any parallel call hangs). The layer is process-wide, so
+#: the user's own Numba code shares it: ``"tbb"`` is also thread-safe, ``"workqueue"`` is not
+#: (``nogil`` parallel functions called from two threads at once, or nested parallel regions, abort
+#: the process; fastrisk's own kernels hold the GIL and never overlap), so workqueue is only the
+#: fallback where no TBB runtime exists. ``"omp"`` is skipped on Linux (GNU OpenMP).
 #: Speed (``benchmarks/layers.py``: alternating processes, medians of per-round ratios to OpenMP, 7
 #: rounds on a loaded 2-core machine, provisional): TBB 0.97x (l_inf path n=500, p=5000, L=1000),
 #: 0.81x (power-law l2 path), 0.84x (NTK Gram n=1500, d=300), 0.22x (n=300 sweep-sized path; GNU

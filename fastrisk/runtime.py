@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numba
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from . import config
 from ._validation import check_positive_int
@@ -49,6 +49,18 @@ _LAYERS = ("tbb", "omp", "workqueue")
 
 #: What :func:`select_threading_layer` did, for :func:`thread_info` ("chosen", "user", "late").
 _selection: dict[str, object] = {}
+#: threadpoolctl's view of the loaded thread pools, and ``len(sys.modules)`` when it was taken.
+_ctl: list = [None, -1]
+
+
+def _controller() -> ThreadpoolController:
+    """A cached ``ThreadpoolController`` (scanning the loaded libraries costs milliseconds; a limit
+    through a cached controller costs microseconds), rebuilt whenever modules were imported since, as a
+    newly imported extension may have loaded another BLAS."""
+    if _ctl[0] is None or _ctl[1] != len(sys.modules):
+        _ctl[0] = ThreadpoolController()
+        _ctl[1] = len(sys.modules)
+    return _ctl[0]
 
 
 def _parallel_launched() -> bool:
@@ -155,7 +167,7 @@ def thread_info() -> dict[str, object]:
         layer = _selection.get("requested") or str(numba.config.THREADING_LAYER)
     reason = _selection.get("reason")
     blas = {}
-    for lib in threadpool_info():
+    for lib in _controller().info():
         if lib.get("user_api") == "blas":
             blas[f"{lib.get('internal_api')}:{lib.get('filepath')}"] = lib.get("num_threads")
     return {
@@ -200,7 +212,7 @@ def threads(n: int) -> Iterator[None]:
     """
     n = check_positive_int(n, "n (number of threads)")
     prev = numba.get_num_threads()
-    with threadpool_limits(limits=n, user_api="blas"):
+    with _controller().limit(limits=n, user_api="blas"):
         numba.set_num_threads(_numba_count(n))
         try:
             yield
@@ -224,7 +236,7 @@ def set_threads(n: int) -> None:
     the limit holds for every task; in a thread pool use :func:`threads` inside the task.
     """
     n = check_positive_int(n, "n (number of threads)")
-    threadpool_limits(limits=n, user_api="blas")
+    _controller().limit(limits=n, user_api="blas")
     numba.set_num_threads(_numba_count(n))
 
 
