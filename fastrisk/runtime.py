@@ -10,7 +10,10 @@ raises ``BrokenProcessPool``. At import, fastrisk therefore asks Numba for the l
 :data:`fastrisk.config.THREADING_LAYER` (``"tbb"`` first, ``"workqueue"`` if TBB cannot be loaded;
 both fork-safe) unless the user has chosen one (the ``NUMBA_THREADING_LAYER`` environment variable, or
 ``numba.config.THREADING_LAYER`` set before ``import fastrisk``) or a parallel Numba function has
-already run in this process (then the layer is fixed and fastrisk leaves it alone).
+already run in this process (then the layer is fixed and fastrisk leaves it alone, with a warning if it
+is GNU OpenMP). TBB is preferred because the layer is process-wide: the user's own Numba code shares
+it, and TBB is also thread-safe (``nogil`` parallel functions called from several threads at once
+abort the process under workqueue).
 
 The ``tbb`` wheel from PyPI installs ``libtbb.so.12`` into ``<prefix>/lib``, which is not on the
 loader's search path inside a virtual environment, so Numba reports TBB as unavailable. fastrisk

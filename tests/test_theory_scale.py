@@ -7,6 +7,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fastrisk as fr
 from fastrisk import theory as T
@@ -148,3 +150,44 @@ def test_ranks_and_benign_report_any_scale(k):
               "bias_upper_shape"):
         assert math.isclose(getattr(got, f), getattr(ref, f), rel_tol=1e-12), f
     assert got.kstar == ref.kstar
+
+
+def test_issue_cases_literal():
+    # the reports as filed: a spectrum times 1e-300, theta* ~ 1e200, penalties on denormals
+    s, th, sigma, lam = _problem()
+    h0, h = T.hmrt_ridgeless(s, th, sigma, N), T.hmrt_ridgeless(s * 1e-300, th * 1e150, sigma, N)
+    assert math.isclose(h["risk"], h0["risk"], rel_tol=1e-12)
+    b0, b = T.benign_report(s, n=N), T.benign_report(s * 1e-300, n=N)
+    assert math.isclose(b.n_over_Rkstar, b0.n_over_Rkstar, rel_tol=1e-12)
+    assert math.isclose(b.variance_lower_bound, b0.variance_lower_bound, rel_tol=1e-12)
+    with pytest.raises(ValueError, match="theta_star"):
+        T.ridge_equivalent(s, th * 1e200, sigma, N, lam)
+    k = T.effective_regularization(s * 1e-310, N, lam * 1e-310)
+    assert np.all(np.isfinite(k)) and np.all(k[1:] > 0)
+
+
+@settings(max_examples=25)
+@given(k=st.integers(-1000, 1000), m=st.integers(-400, 400), preset=st.sampled_from(["power_law", "spiked",
+                                                                                    "two_level", "bllt_log"]))
+def test_scale_property(k, m, preset):
+    # any power-of-two rescaling of Sigma (and lam) and of (theta*, sigma): kappa scales by 2^k, the risk
+    # by 2^(k + 2m) after theta* -> 2^m theta*, sigma -> 2^(m + k/2) sigma
+    spec = {"power_law": fr.spectra.power_law(P), "spiked": fr.spectra.spiked(P, 5, 1.0, 0.05),
+            "two_level": fr.spectra.two_level(P, 0.02, tau=2), "bllt_log": fr.spectra.bllt_log(P)}[preset]
+    _, th, sigma, lam = _problem()
+    k -= k % 2
+    ref = T.ridge_equivalent(spec, th, sigma, N, lam, sequence_norms=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # inner_sq may leave float64
+        try:
+            got = T.ridge_equivalent(np.ldexp(spec, k), np.ldexp(th, m), math.ldexp(sigma, m + k // 2), N,
+                                     np.ldexp(lam, k), sequence_norms=False)
+        except ValueError as e:  # only when the risk itself leaves float64
+            assert "exceeds the float64 range" in str(e)
+            assert not np.all(np.isfinite(np.ldexp(ref.risk, k + 2 * m)))
+            return
+    np.testing.assert_allclose(got.kappa, np.ldexp(ref.kappa, k), rtol=1e-11)
+    want = np.ldexp(ref.risk, k + 2 * m)
+    normal = want > np.finfo(np.float64).tiny  # subnormal results carry fewer digits
+    np.testing.assert_allclose(got.risk[normal], want[normal], rtol=1e-11)
+    np.testing.assert_allclose(got.norm2_sq, np.ldexp(ref.norm2_sq, 2 * m), rtol=1e-11)
