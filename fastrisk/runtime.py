@@ -73,39 +73,53 @@ def _parallel_launched() -> bool:
     return bool(getattr(parallel, "_is_initialized", False))
 
 
-def _tbb_loadable() -> bool:
-    """Make the TBB runtime loadable by its name, as Numba will load it; return whether it is.
+def _load_tbb() -> bool:
+    """Load the TBB runtime so that Numba's later load by name finds it; return whether one is loaded.
 
-    Tries the loader's own search first (conda, system packages, ``LD_LIBRARY_PATH``); otherwise the
-    library listed among the files of the installed ``tbb`` distribution (the PyPI wheel), loaded with
-    ``RTLD_GLOBAL`` so that Numba's later load by name finds it already in the process.
+    First the library listed among the files of the installed ``tbb`` distribution (the PyPI wheel,
+    fastrisk's dependency), loaded with ``RTLD_GLOBAL``; otherwise the loader's own search (conda,
+    system packages, ``LD_LIBRARY_PATH``).
     """
     platform = "linux" if sys.platform.startswith("linux") else sys.platform
     name = _TBB_SONAME.get(platform)
     if name is None:
         return False
+    from importlib.metadata import PackageNotFoundError, files
+
+    try:
+        listed = files("tbb") or []
+    except PackageNotFoundError:
+        listed = []
+    for f in listed:
+        if f.name == name:
+            try:
+                ctypes.CDLL(os.fspath(f.locate()), mode=getattr(ctypes, "RTLD_GLOBAL", 0))
+                return True
+            except OSError:
+                break
     try:
         ctypes.CDLL(name)
         return True
     except OSError:
-        pass
-    try:
-        from importlib.metadata import PackageNotFoundError, files
-    except ImportError:  # pragma: no cover - Python >= 3.8 always has it
+        return False
+
+
+def _tbb_loadable() -> bool:
+    """Whether Numba's TBB layer will load: the runtime found (:func:`_load_tbb`), new enough for Numba
+    (``TBB_INTERFACE_VERSION >= 12060``, TBB 2021.6) and Numba's ``tbbpool`` extension importable. An
+    old TBB on the system then means workqueue, not a failing first parallel call."""
+    if not _load_tbb():
         return False
     try:
-        listed = files("tbb") or []
-    except PackageNotFoundError:
+        lib = ctypes.CDLL(_TBB_SONAME["linux" if sys.platform.startswith("linux") else sys.platform])
+        version = lib.TBB_runtime_interface_version
+        version.restype = ctypes.c_int
+        if version() < 12060:
+            return False
+        import numba.np.ufunc.tbbpool  # noqa: F401
+    except (OSError, AttributeError, ImportError):
         return False
-    for f in listed:
-        if f.name == name:
-            path = os.fspath(f.locate())
-            try:
-                ctypes.CDLL(path, mode=getattr(ctypes, "RTLD_GLOBAL", 0))
-                return True
-            except OSError:
-                return False
-    return False
+    return True
 
 
 def select_threading_layer() -> str | None:
@@ -133,7 +147,7 @@ def select_threading_layer() -> str | None:
     user = str(numba.config.THREADING_LAYER).lower()
     if "NUMBA_THREADING_LAYER" in os.environ or user != "default":
         if user not in ("omp", "workqueue"):
-            _tbb_loadable()  # a user's "tbb", "safe", "threadsafe", "forksafe" may need it
+            _load_tbb()  # a user's "tbb", "safe", "threadsafe", "forksafe" may need it
         _selection.update(requested=None, reason="user")
         return None
     for layer in config.THREADING_LAYER:
