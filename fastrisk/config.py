@@ -50,9 +50,10 @@ EIGH_DRIVER: str = "numpy"
 #: (``nogil`` parallel functions called from two threads at once, or nested parallel regions, abort
 #: the process; fastrisk's own kernels hold the GIL and never overlap), so workqueue is only the
 #: fallback where no TBB runtime exists. ``"omp"`` is skipped on Linux (GNU OpenMP).
-#: Speed (``benchmarks/layers.py``: alternating processes, medians of per-round ratios to OpenMP, 7
-#: rounds on a loaded 2-core machine, provisional): TBB 0.97x (l_inf path n=500, p=5000, L=1000),
-#: 0.81x (power-law l2 path), 0.84x (NTK Gram n=1500, d=300), 0.22x (n=300 sweep-sized path; GNU
-#: OpenMP spins against the other processes); workqueue 0.67-0.85x. No layer is slower than OpenMP
-#: beyond noise, so the choice rests on safety: TBB, the only one both fork- and thread-safe.
+#: Speed (``benchmarks/layers.py``: alternating processes, medians of per-round ratios to OpenMP; two
+#: runs of 7 rounds on a loaded 2-core machine, provisional): TBB 0.97x / 0.83x (l_inf path n=500,
+#: p=5000, L=1000), 0.81x / 0.95x (power-law l2 path), 0.84x / 0.77x (NTK Gram n=1500, d=300),
+#: 0.22x / 1.03x (n=300 sweep-sized path); workqueue 0.67x / 0.75x, 0.85x / 0.73x, 0.68x / 0.62x,
+#: 0.72x / 1.07x. No layer is slower than OpenMP beyond noise, and TBB and workqueue are within noise
+#: of each other, so the choice rests on safety: TBB, the only one both fork- and thread-safe.
 THREADING_LAYER: tuple[str, ...] = ("tbb", "workqueue")
