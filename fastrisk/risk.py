@@ -6,7 +6,7 @@ Conventions (fixed across the package):
   is derived, never asked for;
 - standard (excess) risk ``R(theta) = ||theta - theta_star||_Sigma^2``;
 - adversarial risk, ``target=``:
-  ``"clean"``: ``E_x max_delta ((x + delta)^T theta - x^T theta_star)^2`` (the paper's robust ground truth);
+  ``"clean"``: ``E_x max_delta ((x + delta)^T theta - x^T theta_star)^2`` (Hao & Zhang's robust ground truth);
   ``"noisy"``: ``E_{x,y} max_delta (y - (x + delta)^T theta)^2`` (Javanmard et al.; Ribeiro & Schon);
   ``"consistent"`` (l2 only): ``delta`` restricted to the orthogonal complement of theta_star
   (Donhauser et al.).

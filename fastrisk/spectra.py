@@ -77,7 +77,7 @@ def two_level(
 
     Decaying form (Bartlett et al. 2020, Thm 6, second example):
     ``lambda_j = high * exp(-j / tau) + low``, j = 1..p. Benign when ``p = omega(n)`` and
-    ``n exp(-o(n)) = low * p = o(n)``; the paper's instance is ``tau = 2``, ``p = n**1.5``,
+    ``n exp(-o(n)) = low * p = o(n)``; the reproduction's instance is ``tau = 2``, ``p = n**1.5``,
     ``low * p = n**0.5``. In float64 only about ``2 tau ln(high / low) + 75 tau`` leading eigenvalues
     differ from ``low``, so Sigma is exactly ``low * I`` plus a low-rank diagonal part, which
     :class:`fastrisk.RidgePath` detects and exploits.

@@ -52,7 +52,7 @@ def ntk_gram(X: ArrayLike, X2: ArrayLike | None = None, train: str = "first", wi
     X2 : array_like (n2, d), optional
         Second set of inputs; ``None`` gives the symmetric (n, n) Gram of X (half the work).
     train : {"first", "second", "both"}
-        Which layers are trained: first layer W (the paper's default), second layer a, or both.
+        Which layers are trained: first layer W (the usual setting), second layer a, or both.
     width : int or None
         ``None``: infinite-width analytic kernel. An int m: the empirical NTK at a seeded init.
     seed : int, SeedSequence or None

@@ -4,7 +4,7 @@ A wide network trained from ``theta_0`` by gradient descent with a small step on
 ``(1/2) sum_i (f(x_i; theta) - y_i)^2`` moves its parameters little ("lazy") and ends at the
 minimum-``|theta - theta_0|`` interpolator of its linearisation: the kernel interpolator
 ``f_0 + k_m(x)^T K_m^{-1} (y - f_0(X))`` of the empirical NTK at init, with squared displacement
-``|theta - theta_0|^2 = (y - f_0)^T K_m^{-1} (y - f_0)`` (paper.md 4.3). The gap closes as m grows
+``|theta - theta_0|^2 = (y - f_0)^T K_m^{-1} (y - f_0)`` (docs/math.md section 10). The gap closes as m grows
 (at rate about m^-1/2). :func:`train_gd` runs the real nonlinear network; :func:`lazy_training_check`
 compares it with the kernel predictors over a list of widths.
 

@@ -1,4 +1,4 @@
-"""High-dimensional linearisation of the NTK Gram (El Karoui 2010; Liang & Rakhlin 2020; paper.md 4.3).
+"""High-dimensional linearisation of the NTK Gram (El Karoui 2010; Liang & Rakhlin 2020; docs/math.md 10).
 
 Write ``K(x, x') = |x||x'| g(u)``, ``g(u) = g_0 + g_1 u + g_2 u^2 + ...``. When the effective rank
 ``(tr Sigma)^2 / tr(Sigma^2)`` is large, ``|x_i|^2 ~ tau = tr Sigma`` and off-diagonal u -> 0, so::

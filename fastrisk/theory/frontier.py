@@ -1,10 +1,11 @@
 """The oracle (population) frontier of standard vs adversarial risk and the gap of a ridge path to it.
 
-paper.md section 4.2: for Gaussian x and l2 attacks, the adversarial risk (clean or noisy target)
+docs/math.md section 9: for Gaussian x and l2 attacks, the adversarial risk (clean or noisy target)
 depends on theta only through ``a = ||theta - theta*||_Sigma`` and ``b = ||theta||_2``, increasingly in
 each, so every Pareto-optimal theta for (standard risk, adversarial risk) lies on the *population* ridge
 path ``theta_mu = (Sigma + mu I)^{-1} Sigma theta*``, ``mu in [0, inf]`` (mu = 0: theta* itself; mu =
-inf: 0). The distance of an empirical ridge frontier from it is the "harm" the paper is about.
+inf: 0). The distance of an empirical ridge frontier from it is the "harm" of benign overfitting
+(Hao & Zhang 2024, arXiv:2401.12236).
 """
 
 from __future__ import annotations
