@@ -79,7 +79,7 @@ def test_check_estimator_all_checks_pass(est):
 # ---------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("n,p", SHAPES)
 @pytest.mark.parametrize("fit_intercept", [True, False])
-@pytest.mark.parametrize("offset", [0.3, 3.0])  # column means small / large: the two centring routes
+@pytest.mark.parametrize("offset", [0.3, 3.0])  # column means small / large
 def test_ridgepathcv_equals_ridgecv(n, p, fit_intercept, offset):
     X, y = _data(n, p, seed=n + p, offset=offset)
     alphas = np.logspace(-2, 3, 40) * (n if n > p else 1.0)
@@ -419,25 +419,3 @@ def test_estimators_without_sklearn_name_the_extra():
                "try:\n    import fastrisk.estimators\nexcept ImportError as e:\n    print('ERR', e)\n")
     assert out.returncode == 0, out.stderr
     assert "ERR" in out.stdout and "fastrisk[sklearn]" in out.stdout
-
-
-@pytest.mark.parametrize("offset", [0.0, 0.5, 3.0, 1e4])
-@pytest.mark.parametrize("side,shape", [("dual", (30, 1800)), ("primal", (1800, 12))])
-@pytest.mark.parametrize("block_bytes", [1, 1 << 30])
-def test_centred_gram_accuracy(offset, side, shape, block_bytes, monkeypatch):
-    # small means: the Gram of X centred afterwards; large means: blocks centred before the product
-    # (several blocks of 512 columns / rows with block_bytes=1, one block otherwise)
-    from fastrisk import config
-    from fastrisk.estimators._base import Centred, centred_gram
-
-    monkeypatch.setattr(config, "BLOCK_BYTES", block_bytes)
-
-    rng = np.random.default_rng(1)
-    X = rng.standard_normal(shape) + offset * rng.standard_normal(shape[1])
-    y = rng.standard_normal(shape[0])
-    for sw in (None, rng.uniform(0.5, 2.0, shape[0])):
-        c = Centred(X, y, sw, True)
-        Xw = (X - c.x_off) * (1.0 if sw is None else np.sqrt(sw)[:, None])
-        ref = Xw @ Xw.T if side == "dual" else Xw.T @ Xw
-        K = centred_gram(X, c, side)
-        assert np.abs(K - ref).max() <= 1e-13 * np.abs(ref).max()

@@ -13,9 +13,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from .. import config
-
-__all__ = ["Centred", "validate_fit", "validate_predict", "centred_gram"]
+__all__ = ["Centred", "validate_fit", "validate_predict"]
 
 
 def validate_fit(est, X, y, sample_weight, *, min_samples: int = 1):
@@ -68,19 +66,8 @@ class Centred:
             self.x_off = np.zeros(p)
             self.y_off = 0.0
             self.v = None
-        self._small: bool | None = None
         yc = y - self.y_off
         self.y_w = yc if self.sqrt_sw is None else self.sqrt_sw * yc
-
-    def small_means(self, X: np.ndarray) -> bool:
-        """Column means small next to the spread: ``n ||x_off||^2 <= tr(X_c X_c^T)``, i.e.
-        ``||X||_F^2 <= 2 ||X_c||_F^2`` (unweighted). Products with X itself followed by a rank-one
-        correction for the means then lose at most about a factor 2 in accuracy against products with
-        the centred X; otherwise the centring must come first. Computed once (one pass over X)."""
-        if self._small is None:
-            mean_energy = X.shape[0] * float(self.x_off @ self.x_off)
-            self._small = mean_energy <= float(np.vdot(X, X)) - mean_energy
-        return self._small
 
     @property
     def plain(self) -> bool:
@@ -98,50 +85,3 @@ class Centred:
         """The whole rescaled design ``X_w`` (n, p): X itself when there is nothing to do, else a copy."""
         return X if self.plain else self.rows(X)
 
-
-def _block(n_rows: int) -> int:
-    """Columns (or rows) of X per block, so that a float64 block stays near ``config.BLOCK_BYTES``
-    (and at least 512: the Gram product of a block must stay a large BLAS call)."""
-    return max(512, config.BLOCK_BYTES // (8 * max(1, n_rows)))
-
-
-def centred_gram(X: np.ndarray, c: Centred, side: str) -> np.ndarray:
-    """``X_w X_w^T`` (``side="dual"``, (n, n)) or ``X_w^T X_w`` (``"primal"``, (p, p)), float64.
-
-    Without weights on the dual side, when the column means are small next to the spread
-    (:meth:`Centred.small_means`), the Gram of X itself is centred afterwards,
-    ``K_c = K - r 1^T - 1 r^T + mean(r) 1 1^T`` with ``r = K 1 / n`` (one SYRK, O(n^2) more; the
-    rounding of K is then at most about twice that of ``X_c X_c^T``). Otherwise the centring is
-    applied to blocks of X (columns for the dual side, rows for the primal side) before their product,
-    never to a Gram whose entries are dominated by the means (that would cancel catastrophically), and
-    without a centred copy of X: memory is the Gram plus one block of ``config.BLOCK_BYTES``.
-    """
-    n, p = X.shape
-    if c.plain:
-        return X @ X.T if side == "dual" else X.T @ X
-    if side == "dual":
-        if c.sqrt_sw is None and c.small_means(X):
-            K = X @ X.T
-            r = K.mean(axis=1)
-            K -= r[:, None]
-            K -= r[None, :]
-            K += r.mean()
-            return K
-        b = _block(n)
-        if b >= p:
-            Xb = c.rows(X)
-            return Xb @ Xb.T
-        K = np.zeros((n, n))
-        for j0 in range(0, p, b):
-            Xb = c.rows(X[:, j0:j0 + b], slice(j0, j0 + b))
-            K += Xb @ Xb.T
-        return K
-    b = _block(p)
-    if b >= n:
-        Xb = c.rows(X)
-        return Xb.T @ Xb
-    K = np.zeros((p, p))
-    for i0 in range(0, n, b):
-        Xb = c.rows(X[i0:i0 + b], rows=slice(i0, i0 + b))
-        K += Xb.T @ Xb
-    return K

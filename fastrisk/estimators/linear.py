@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from ..ridge import RidgePath
-from ._base import Centred, _block, centred_gram, validate_fit, validate_predict
+from ._base import Centred, validate_fit, validate_predict
 from ._loo import residuals_dual, residuals_primal, squared_errors
 
 __all__ = ["MinNormRegressor", "RidgePathCV"]
@@ -67,19 +67,14 @@ def _linear_path(X: np.ndarray, c: Centred, lam: np.ndarray | None):
     design the path holds and ``z = U^T rhs`` the right-hand side in the eigenbasis (``rhs = y_w`` on
     the dual side, ``X_w^T y_w`` on the primal side).
 
-    Dual side without weights, the path holds X itself although its Gram is the centred one: every
-    kept eigenvector u of the centred Gram is orthogonal to the ones vector, so ``X^T u = X_c^T u``
-    and no centred copy of X is made. With weights, or on the primal side (whose leave-one-out needs
-    ``X_w V``), the rescaled ``X_w`` is formed once.
+    The path holds the rescaled design ``X_w`` (X itself without intercept and weights, else a
+    centred, ``sqrt(w)``-scaled copy: the centring comes before the Gram product, never after it,
+    where it would cancel catastrophically when the column means are large next to the spread).
     """
     n, p = X.shape
     side = "dual" if n <= p else "primal"
-    if side == "dual" and c.sqrt_sw is None:
-        Xp = X
-        gram = centred_gram(X, c, side)
-    else:
-        Xp = c.X_w(X)
-        gram = Xp @ Xp.T if side == "dual" else Xp.T @ Xp
+    Xp = c.X_w(X)
+    gram = Xp @ Xp.T if side == "dual" else Xp.T @ Xp
     rhs = c.y_w if side == "dual" else Xp.T @ c.y_w
     if lam is None:
         lam = default_alphas(float(np.trace(gram)))
@@ -87,31 +82,15 @@ def _linear_path(X: np.ndarray, c: Centred, lam: np.ndarray | None):
     return path, Xp, path.spec.U.T @ rhs
 
 
-def _coef(path: RidgePath, X: np.ndarray, c: Centred, Xp: np.ndarray, z: np.ndarray,
-          alpha: float) -> np.ndarray:
-    """The slope of one penalty, ``theta = B (z / (s + alpha))`` on the kept eigen-components.
-
-    Dual side: ``theta = X_w^T a``, ``a = U (z / (s + alpha))``; when the path holds the uncentred X,
-    ``X_c^T a = X^T a - x_off (1^T a)`` when the column means are small (:meth:`Centred.small_means`),
-    else the product is taken over centred column blocks (``X^T a`` would carry rounding of the size of
-    the column means times ``|a|``).
-    """
+def _coef(path: RidgePath, Xp: np.ndarray, z: np.ndarray, alpha: float) -> np.ndarray:
+    """The slope of one penalty, ``theta = B (z / (s + alpha))`` on the kept eigen-components
+    (dual: ``B = X_w^T U``; primal: ``B = V``), without forming the path's (p, L) coefficients."""
     spec = path.spec
     k = spec.start
     w = z[k:] / (spec.s[k:] + alpha)
     if path.side == "primal":
         return spec.U[:, k:] @ w
-    a = spec.U[:, k:] @ w
-    if Xp is not X or c.plain:
-        return Xp.T @ a
-    if c.small_means(X):
-        return X.T @ a - c.x_off * a.sum()
-    p = X.shape[1]
-    theta = np.empty(p)
-    b = _block(X.shape[0])
-    for j0 in range(0, p, b):
-        theta[j0:j0 + b] = c.rows(X[:, j0:j0 + b], slice(j0, j0 + b)).T @ a
-    return theta
+    return Xp.T @ (spec.U[:, k:] @ w)
 
 
 def _intercept(c: Centred, coef: np.ndarray) -> float:
@@ -174,7 +153,7 @@ class MinNormRegressor(_LinearPredictor):
         c = Centred(X, y, sw, fit_intercept)
         path, Xp, z = _linear_path(X, c, np.zeros(1))
         self.path_ = path
-        self.coef_ = _coef(path, X, c, Xp, z, 0.0)
+        self.coef_ = _coef(path, Xp, z, 0.0)
         self.intercept_ = _intercept(c, self.coef_)
         self.rank_ = int(path.rank)
         return self
@@ -220,20 +199,16 @@ class RidgePathCV(_LinearPredictor):
     path_ : fastrisk.RidgePath
         The whole penalty path of the centred, ``sqrt(sample_weight)``-rescaled problem (``lam`` =
         ``cv_results_["alphas"]``), for risks and norms of every penalty (``path_.norm(np.inf)``,
-        ``path_.adversarial_risk(design, eps)``); its predictions omit ``intercept_``. Without weights
-        it holds X itself, not a centred copy (its coefficients ``X^T u`` use eigenvectors u orthogonal
-        to the ones vector): with column means far larger than the spread, its feature-space
-        quantities lose digits in proportion (``coef_`` does not: it is formed from centred blocks).
+        ``path_.adversarial_risk(design, eps)``); its predictions omit ``intercept_``.
     n_features_in_ : int
     feature_names_in_ : ndarray of str (only when X has string column names)
 
     Notes
     -----
-    Cost: the Gram (``n^2 p`` flops on the smaller side; no centred copy of X when there are no
-    weights) and one ``eigh``, then ``4 n^2 L`` flops for the
+    Cost: the Gram (``n^2 p`` flops on the smaller side) and one ``eigh``, then ``4 n^2 L`` flops for the
     leave-one-out errors of L penalties on the dual side (``n <= p``). On the primal side (``n > p``)
-    the errors need ``X_w V`` (``n p^2`` more flops) and a rescaled copy of X when there is an
-    intercept or weights. Memory: the Gram, its eigenvectors and a few (n, L) arrays.
+    the errors need ``X_w V`` (``n p^2`` more flops). Memory: a centred (and weight-rescaled) copy of X
+    when there is an intercept or weights, the Gram, its eigenvectors and a few (n, L) arrays.
 
     ``sample_weight`` are frequency weights, exactly: each penalty's fit is weighted ridge, and the
     criterion leaves out one unit of a sample's weight (one of its copies), or its whole weight when it
@@ -273,7 +248,7 @@ class RidgePathCV(_LinearPredictor):
         self.path_ = path
         self.alpha_ = float(alphas[best])
         self.best_score_ = -float(mse[best])
-        self.coef_ = _coef(path, X, c, Xp, z, self.alpha_)
+        self.coef_ = _coef(path, Xp, z, self.alpha_)
         self.intercept_ = _intercept(c, self.coef_)
         self.cv_results_ = {"alphas": alphas, "mean_squared_error": mse, "mean_test_score": -mse,
                             "squared_errors": sq, "df": df}
