@@ -1,0 +1,174 @@
+"""Executors: run units of work (tasks, theory groups) and yield results as they finish.
+
+Three ways, one contract -- ``execute(units)`` yields ``(unit, table)`` pairs in completion order and the
+caller (the process that called :func:`fastrisk.sweep.run`) writes every table:
+
+- :class:`SerialExecutor`: in the calling process (``workers=1``), no machinery at all.
+- :class:`PoolExecutor`: a local process pool started with ``spawn`` (never ``fork``: a forked child of
+  a process that has used Numba's OpenMP layer or an OpenBLAS pool can hang). Workers are started once
+  and kept across tasks; each holds one task at a time; each limits its BLAS and Numba threads to
+  ``cores // workers`` in its initializer (threadpoolctl and ``numba.set_num_threads``).
+- :class:`DaskExecutor`: ``client.submit`` per unit on a user's ``distributed.Client``,
+  collected with ``distributed.as_completed``; a cluster needs no shared file system.
+
+Every unit is computed by the same pure function of its plain-dict argument, so the tables are the
+same bit for bit whatever the executor and the number of workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+import pyarrow as pa
+
+from .compute import compute_task, compute_theory
+
+__all__ = ["compute_unit", "SerialExecutor", "PoolExecutor", "DaskExecutor", "connect", "cpu_count",
+           "START_METHOD"]
+
+#: Start method of the local pool (``fork`` is never used, see the module docstring).
+START_METHOD = "spawn"
+
+
+def compute_unit(unit: dict) -> pa.Table:
+    """Compute a task or a theory group (``unit["kind_of_unit"]``)."""
+    if unit["kind_of_unit"] == "theory":
+        return compute_theory(unit)
+    return compute_task(unit)
+
+
+def cpu_count() -> int:
+    """Cores this process may use (the affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+class SerialExecutor:
+    """Run every unit in the calling process, in order."""
+
+    workers = 1
+    name = "serial"
+
+    def execute(self, units: Iterable[dict]) -> Iterator[tuple[dict, pa.Table]]:
+        for u in units:
+            yield u, compute_unit(u)
+
+    def close(self) -> None:
+        pass
+
+
+_worker_limiter = None
+
+
+def _init_worker(threads: int) -> None:
+    """Pool initializer: BLAS and Numba threads of this worker = ``threads``."""
+    global _worker_limiter
+    from threadpoolctl import threadpool_limits
+
+    _worker_limiter = threadpool_limits(limits=threads)  # kept for the worker's lifetime
+    import numba
+
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+
+
+class PoolExecutor:
+    """A ``spawn`` process pool of ``workers`` processes, kept alive across units.
+
+    Parameters
+    ----------
+    workers : int (>= 2)
+    threads : int, optional
+        BLAS and Numba threads per worker (default ``max(1, cores // workers)``).
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int, threads: int | None = None):
+        self.workers = workers
+        self.threads = max(1, cpu_count() // workers) if threads is None else threads
+        self._pool = ProcessPoolExecutor(max_workers=workers,
+                                         mp_context=multiprocessing.get_context(START_METHOD),
+                                         initializer=_init_worker, initargs=(self.threads,))
+
+    def execute(self, units: Iterable[dict]) -> Iterator[tuple[dict, pa.Table]]:
+        it = iter(units)
+        pending = {}
+        window = 2 * self.workers  # a few queued ahead so no worker waits; memory stays bounded
+        try:
+            while True:
+                while len(pending) < window:
+                    u = next(it, None)
+                    if u is None:
+                        break
+                    pending[self._pool.submit(compute_unit, u)] = u
+                if not pending:
+                    return
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for f in sorted(done, key=lambda f: _order(pending[f])):
+                    u = pending.pop(f)
+                    yield u, f.result()
+        finally:
+            for f in pending:
+                f.cancel()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _order(u: dict) -> tuple[int, int]:
+    return (0 if u["kind_of_unit"] == "theory" else 1, u.get("id", u["group"]))
+
+
+def connect(address: str, timeout: float = 20.0):
+    """A ``distributed.Client`` on the scheduler at ``address``; ConnectionError within ``timeout`` s
+    if it cannot be reached (never a hang)."""
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - dask extra not installed
+        raise ImportError("a Dask scheduler needs the dask extra: pip install 'fastrisk[dask]'") from None
+    try:
+        return Client(address, timeout=f"{timeout}s")
+    except (OSError, TimeoutError) as exc:
+        raise ConnectionError(f"cannot reach the Dask scheduler at {address!r} within {timeout:g} s: "
+                              f"{type(exc).__name__}: {exc}") from None
+
+
+class DaskExecutor:
+    """Submit every unit to a ``distributed.Client``; collect results as they complete."""
+
+    name = "dask"
+
+    def __init__(self, client):
+        self.client = client
+        try:
+            self.workers = len(client.scheduler_info().get("workers", {}))
+        except Exception:  # noqa: BLE001 - only informative
+            self.workers = 0
+
+    def execute(self, units: Iterable[dict]) -> Iterator[tuple[dict, pa.Table]]:
+        from distributed import as_completed
+
+        units = list(units)
+        if not units:
+            return
+        futures = {}
+        for u in units:
+            key = f"fastrisk-sweep-{u['kind_of_unit']}-{u.get('id', u['group'])}-{u['_hash'][:16]}"
+            futures[self.client.submit(compute_unit, u, key=key, pure=False)] = u
+        ac = as_completed(list(futures), with_results=True)
+        try:
+            for f, table in ac:
+                u = futures.pop(f)
+                f.release()
+                yield u, table
+        finally:
+            for f in futures:
+                f.cancel()
+
+    def close(self) -> None:
+        pass
