@@ -173,3 +173,51 @@ def test_cli_runs_through_the_fastrisk_command(tiny, capsys, tmp_path):
     out = capsys.readouterr()
     assert "REPORT.md" in out.out and "E1: done" in out.err
     assert (tmp_path / "E1" / "e1_minnorm.pdf").exists()
+
+
+def test_e3_tiny_run_linearisation_and_resume(tmp_path, monkeypatch):
+    from fastrisk.reproduce import e3_ntk
+
+    cfg = e3_ntk.Config(n=40, seeds=2, widths=(64, 256), n_lam=5, test_size=200, attack_size=20, pgd_steps=4,
+                        gd_max_steps=400, gd_tol=1e-3)
+    monkeypatch.setattr(e3_ntk, "config", lambda quick: cfg)
+    s = rp.run(tmp_path, only="E3", quick=True, workers=1, progress=False)["E3"]
+    tab = pd.read_parquet(tmp_path / "E3" / "e3_ntk.parquet")
+    assert set(tab["model"]) == {"ntk_infinite", "linear_implicit", "linear_minnorm", "ntk_finite",
+                                 "gd_network"}
+    # the implicit penalty is lam_imp + lam / g1 with lam_imp = tr(Sigma) for the first-layer NTK
+    tr = float(e3_ntk.spectrum(cfg).sum())
+    lin = tab[tab["model"] == "linear_implicit"]
+    np.testing.assert_allclose(lin["lam_linear"], tr + lin["lam"] / 0.25, rtol=1e-12)
+    # PGD never below the clean loss; first order and PGD share the standard risk at the same points
+    pg = tab[(tab["model"] == "ntk_infinite") & (tab["method"] == "pgd")]
+    assert np.all(pg["adversarial_risk"] >= pg["standard_risk"] * (1 - 1e-12))
+    gd = tab[tab["model"] == "gd_network"]
+    assert np.all(gd["gap_to_finite_kernel"] < gd["gap_to_infinite_kernel"])
+    assert s.findings and (tmp_path / "E3" / "e3_ntk.png").exists()
+    # the seed pieces are the resume points: a rerun reads them back unchanged
+    before = (tmp_path / "E3" / "pieces" / "seed1.parquet").read_bytes()
+    rp.run(tmp_path, only="E3", quick=True, workers=1, progress=False)
+    assert (tmp_path / "E3" / "pieces" / "seed1.parquet").read_bytes() == before
+    # another configuration in the same directory is refused
+    monkeypatch.setattr(e3_ntk, "config", lambda quick: e3_ntk.Config(n=41, seeds=1, widths=(64,)))
+    with pytest.raises(rp.ReproduceError, match="another configuration"):
+        rp.run(tmp_path, only="E3", quick=True, workers=1, progress=False)
+
+
+def test_e3_run_seed_matches_the_public_api():
+    from fastrisk import ntk
+    from fastrisk.reproduce import e3_ntk
+
+    cfg = e3_ntk.Config(n=30, seeds=1, widths=(32,), n_lam=3, test_size=50, attack_size=10, pgd_steps=2,
+                        gd_max_steps=50, gd_tol=1e-2)
+    tab = e3_ntk.run_seed(cfg, 0)
+    s = e3_ntk.spectrum(cfg)
+    design = fr.GaussianDesign(s, C.theta_star(s.size), noise=1.0)
+    k_train, k_test = np.random.SeedSequence([30, 0]).spawn(2)
+    X, y = design.sample(30, seed=k_train)
+    Xt, _ = design.sample(50, seed=k_test)
+    lam = e3_ntk.lam_grid(cfg, float(s.sum()))
+    R0 = ntk.TwoLayerNTK(None).fit(X, y, lam).standard_risk(Xt, theta_star=C.theta_star(s.size))
+    got = tab[(tab["model"] == "ntk_infinite") & (tab["method"] == "first_order") & (tab["eps"] == 0.1)]
+    np.testing.assert_allclose(got.sort_values("lam")["standard_risk"], R0, rtol=1e-12)
