@@ -98,12 +98,17 @@ def _sim_stats(sim):
     return out
 
 
-def run(out: Path, *, quick: bool = False, workers=None, client=None, progress: bool = True) -> Summary:
-    """Simulate (through the sweep store under ``out/E1/sweeps``), compare with theory, plot, summarise."""
+def run(out: Path, *, quick: bool = False, workers=None, client=None, progress: bool = True,
+        cfg: Config | None = None) -> Summary:
+    """Simulate (through the sweep store under ``out/E1/sweeps``), compare with theory, plot, summarise.
+
+    ``cfg`` replaces the preset ``config(quick)`` (to change the setting, e.g. in a notebook; a
+    different setting in the same directory is refused by the stores).
+    """
     import pandas as pd
 
     t0 = time.perf_counter()
-    cfg = config(quick)
+    cfg = config(quick) if cfg is None else cfg
     d = Path(out) / NAME
     sim = simulate(specs(cfg), d / "sweeps", workers=workers, client=client, progress=progress)
     sim = sim[(sim["lam"] == 0.0) & (sim["target"] == "clean")]

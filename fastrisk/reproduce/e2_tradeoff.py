@@ -126,13 +126,18 @@ def _summary_rows(sim, th, cfg: Config):
     return pd.DataFrame(rows)
 
 
-def run(out: Path, *, quick: bool = False, workers=None, client=None, progress: bool = True) -> Summary:
+def run(out: Path, *, quick: bool = False, workers=None, client=None, progress: bool = True,
+        cfg: Config | None = None) -> Summary:
     """Simulate the ridge paths (sweep store under ``out/E2/sweeps``), add theory and oracle, plot,
-    summarise."""
+    summarise.
+
+    ``cfg`` replaces the preset ``config(quick)`` (to change the setting, e.g. in a notebook; a
+    different setting in the same directory is refused by the stores).
+    """
     import pandas as pd
 
     t0 = time.perf_counter()
-    cfg = config(quick)
+    cfg = config(quick) if cfg is None else cfg
     d = Path(out) / NAME
     sim = simulate(specs(cfg), d / "sweeps", workers=workers, client=client, progress=progress)
     sim = sim[(sim["target"] == "clean") & (sim["norm"] == 2.0)]

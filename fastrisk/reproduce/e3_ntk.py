@@ -161,13 +161,18 @@ def run_seed(cfg: Config, seed: int):
     return df
 
 
-def run(out: Path, *, quick: bool = False, workers=None, client=None, progress: bool = True) -> Summary:
+def run(out: Path, *, quick: bool = False, workers=None, client=None, progress: bool = True,
+        cfg: Config | None = None) -> Summary:
     """Compute every seed (resuming finished ones), plot, summarise. ``workers``/``client`` are unused:
-    E3 runs in the calling process."""
+    E3 runs in the calling process.
+
+    ``cfg`` replaces the preset ``config(quick)`` (to change the setting, e.g. in a notebook; a
+    different setting in the same directory is refused by the stores).
+    """
     import pandas as pd
 
     t0 = time.perf_counter()
-    cfg = config(quick)
+    cfg = config(quick) if cfg is None else cfg
     d = Path(out) / NAME
     pieces = d / "pieces"
     pieces.mkdir(parents=True, exist_ok=True)

@@ -140,13 +140,18 @@ def sim_table(sim, cfg: Config):
     return pd.DataFrame(rows)
 
 
-def run(out: Path, *, quick: bool = False, workers=None, client=None, progress: bool = True) -> Summary:
+def run(out: Path, *, quick: bool = False, workers=None, client=None, progress: bool = True,
+        cfg: Config | None = None) -> Summary:
     """Theory up to n = 10^5, simulation at small n (sweep store under ``out/radius/sweeps``), plot,
-    summarise."""
+    summarise.
+
+    ``cfg`` replaces the preset ``config(quick)`` (to change the setting, e.g. in a notebook; a
+    different setting in the same directory is refused by the stores).
+    """
     import pandas as pd
 
     t0 = time.perf_counter()
-    cfg = config(quick)
+    cfg = config(quick) if cfg is None else cfg
     d = Path(out) / NAME
     sim = simulate(specs(cfg), d / "sweeps", workers=workers, client=client, progress=progress)
     sim = sim[(sim["target"] == "clean") & (sim["norm"] == 2.0)]
