@@ -111,6 +111,8 @@ def _summary_rows(sim, th, cfg: Config):
             hm = harm(m["standard_risk"].to_numpy(), m["adversarial_risk"].to_numpy(), gt)
             t = th[(th["n"] == n) & (th["eps"] == eps)].sort_values("lam")
             ht = harm(t["standard_risk"].to_numpy(), t["adversarial_risk"].to_numpy(), gt)
+            R0m, Ram = m["standard_risk"].to_numpy(), m["adversarial_risk"].to_numpy()
+            R0t, Rat = t["standard_risk"].to_numpy(), t["adversarial_risk"].to_numpy()
             gap = T.frontier_gap((m["standard_risk"].to_numpy(), m["adversarial_risk"].to_numpy()[:, None]),
                                  T.oracle_frontier(s, theta_star(s.size), [eps], norm=2)).gap[0]
             rows.append(dict(
@@ -122,7 +124,9 @@ def _summary_rows(sim, th, cfg: Config):
                 theory_harm=float(ht.min()), theory_harm_lam_n=float(t["lam"].iloc[int(np.argmin(ht))] / n),
                 theory_best_adversarial_risk=float(t["adversarial_risk"].min()),
                 oracle_best_adversarial_risk=float(orc.adversarial_risk[:, e].min()),
-                gap_to_oracle=float(gap), seeds=len(per_seed)))
+                gap_to_oracle=float(gap), seeds=len(per_seed),
+                product_at_harm=float((R0m * (Ram - R0m))[int(np.argmin(hm))]),
+                theory_product_at_harm=float((R0t * (Rat - R0t))[int(np.argmin(ht))])))
     return pd.DataFrame(rows)
 
 
@@ -181,6 +185,13 @@ def _findings(tab, cfg: Config) -> list[str]:
                                           f"{r.oracle_best_adversarial_risk:.3g}"
                                           for r in t.itertuples()) + "; the min-norm interpolator: "
                + ", ".join(f"{v:.3g}" for v in t["minnorm_adversarial_risk"]) + ".")
+    out.append("Vertical gap of the (mean) path to the oracle frontier at eps = "
+               f"{emax:g}: " + ", ".join(f"{v:.3g}" for v in t["gap_to_oracle"]) + "; the product "
+               "R_0 (R_eps - R_0) at the best-harm penalty: " + ", ".join(
+                   f"{v:.3g} (theory {w:.3g})"
+                   for v, w in zip(t["product_at_harm"], t["theory_product_at_harm"], strict=True))
+               + " (it vanishes only where theta -> 0, at the largest penalties, where R_0 -> "
+               "|theta*|_Sigma^2).")
     first, last = t.iloc[0], t.iloc[-1]
     if last["harm"] < first["harm"]:
         out.append(f"At this *fixed* radius the harm shrinks as n grows ({first['harm']:.3g} -> "
