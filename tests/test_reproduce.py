@@ -221,3 +221,27 @@ def test_e3_run_seed_matches_the_public_api():
     R0 = ntk.TwoLayerNTK(None).fit(X, y, lam).standard_risk(Xt, theta_star=C.theta_star(s.size))
     got = tab[(tab["model"] == "ntk_infinite") & (tab["method"] == "first_order") & (tab["eps"] == 0.1)]
     np.testing.assert_allclose(got.sort_values("lam")["standard_risk"], R0, rtol=1e-12)
+
+
+def test_cli_unreachable_scheduler_is_a_clear_error_not_a_hang(capsys, tmp_path):
+    pytest.importorskip("distributed")
+    import time
+
+    t0 = time.perf_counter()
+    assert cli_rep.main(["--out", str(tmp_path / "z"), "--only", "E2", "--scheduler", "tcp://127.0.0.1:9",
+                         "--no-progress"]) == 2
+    assert time.perf_counter() - t0 < 60
+    err = capsys.readouterr().err
+    assert "cannot use --scheduler" in err and "Traceback" not in err
+    assert not (tmp_path / "z").exists()
+
+
+def test_e2_on_a_dask_cluster_gives_the_local_table(tmp_path, tiny):
+    distributed = pytest.importorskip("distributed")
+    rp.run(tmp_path / "local", only="E2", quick=True, workers=1, progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as lc, distributed.Client(lc) as client:
+        rp.run(tmp_path / "dask", only="E2", quick=True, client=client, progress=False)
+    a = pd.read_parquet(tmp_path / "local" / "E2" / "e2_tradeoff.parquet")
+    b = pd.read_parquet(tmp_path / "dask" / "E2" / "e2_tradeoff.parquet")
+    pd.testing.assert_frame_equal(a, b)
