@@ -245,3 +245,49 @@ def test_e2_on_a_dask_cluster_gives_the_local_table(tmp_path, tiny):
     a = pd.read_parquet(tmp_path / "local" / "E2" / "e2_tradeoff.parquet")
     b = pd.read_parquet(tmp_path / "dask" / "E2" / "e2_tradeoff.parquet")
     pd.testing.assert_frame_equal(a, b)
+
+
+_DRIVER = """
+import sys
+from fastrisk.reproduce import e2_tradeoff as E
+E.config = lambda quick: E.Config(ns=(40, 80, 120), seeds=3, n_lam=15)
+from fastrisk.cli.reproduce import main
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_sigkill_midway_then_rerun_gives_the_uninterrupted_tables(tmp_path):
+    import os
+    import pathlib
+    import signal
+    import subprocess
+    import time
+
+    driver = tmp_path / "driver.py"
+    driver.write_text(_DRIVER)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(pathlib.Path(rp.__file__).parents[2])]
+                                                      + os.environ.get("PYTHONPATH", "").split(os.pathsep)))
+    args = [sys.executable, str(driver), "--quick", "--only", "E2", "--workers", "1", "--no-progress"]
+    ref = subprocess.run(args + ["--out", str(tmp_path / "ref")], env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert ref.returncode == 0, ref.stderr
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(args + ["--out", str(out)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    tasks = out / "E2" / "sweeps" / "two_level" / "tasks"
+    t0 = time.time()
+    while time.time() - t0 < 300 and not (tasks.exists() and len(list(tasks.glob("*.parquet"))) >= 2):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    n_done = len(list(tasks.glob("*.parquet")))
+    assert 2 <= n_done < 9, n_done  # killed in the middle of the sweep
+    assert not (out / "E2" / "summary.json").exists()
+    again = subprocess.run(args + ["--out", str(out)], env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    a = pd.read_parquet(tmp_path / "ref" / "E2" / "e2_tradeoff.parquet")
+    b = pd.read_parquet(out / "E2" / "e2_tradeoff.parquet")
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "ref" / "E2" / "e2_summary.csv"),
+                                  pd.read_csv(out / "E2" / "e2_summary.csv"))

@@ -81,6 +81,10 @@ def main(argv: list[str]) -> int:
                 log=lambda line: print(line, file=sys.stderr, flush=True))
     except (ReproduceError, PlotDependencyError) as exc:
         return _fail(str(exc))
+    except KeyboardInterrupt:
+        print("fastrisk reproduce: interrupted; finished pieces are kept, rerun the same command to resume",
+              file=sys.stderr)
+        return 130
     finally:
         if client is not None:
             client.close()
