@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -65,9 +66,26 @@ class SerialExecutor:
 _worker_limiter = None
 
 
+def _exit_with_parent() -> None:
+    """End this worker when the process that started the pool dies (``kill -9`` included): a pool worker
+    otherwise waits forever on a queue whose write end it holds itself."""
+    parent = multiprocessing.parent_process()
+    if parent is None:  # pragma: no cover - not a multiprocessing child
+        return
+
+    def watch():
+        from multiprocessing.connection import wait as wait_ready
+
+        wait_ready([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="fastrisk-parent-watch", daemon=True).start()
+
+
 def _init_worker(threads: int) -> None:
-    """Pool initializer: BLAS and Numba threads of this worker = ``threads``."""
+    """Pool initializer: BLAS and Numba threads of this worker = ``threads``; exit with the parent."""
     global _worker_limiter
+    _exit_with_parent()
     from threadpoolctl import threadpool_limits
 
     _worker_limiter = threadpool_limits(limits=threads)  # kept for the worker's lifetime
