@@ -24,9 +24,10 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("spec", help="the sweep spec, a TOML file")
     ap.add_argument("--out", required=True, help="output directory (created; resumed if it holds this spec)")
     ap.add_argument("--workers", type=int, default=None,
-                    help="local worker processes (default: the machine's cores; 1 = this process)")
-    ap.add_argument("--threads", type=int, default=None,
-                    help="BLAS/Numba threads per local worker (default: cores // workers)")
+                    help="local worker processes (default: cores // threads; 1 = this process)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="BLAS/Numba threads of every task, whatever the executor (default 1; the "
+                         "table is identical for any --workers at one --threads)")
     ap.add_argument("--scheduler", default=None, metavar="ADDRESS",
                     help="run on a Dask cluster, e.g. tcp://10.0.0.1:8786 (needs fastrisk[dask])")
     ap.add_argument("--timeout", type=float, default=20.0,
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.workers is not None and args.workers < 1:
         return _fail(f"--workers must be >= 1, got {args.workers}")
-    if args.threads is not None and args.threads < 1:
+    if args.threads < 1:
         return _fail(f"--threads must be >= 1, got {args.threads}")
     if args.scheduler is not None and args.workers is not None:
         return _fail("give --workers (local pool) or --scheduler (Dask cluster), not both")

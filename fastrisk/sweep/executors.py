@@ -6,13 +6,16 @@ caller (the process that called :func:`fastrisk.sweep.run`) writes every table:
 - :class:`SerialExecutor`: in the calling process (``workers=1``), no machinery at all.
 - :class:`PoolExecutor`: a local process pool started with ``spawn`` (never ``fork``: a forked child of
   a process that has used Numba's OpenMP layer or an OpenBLAS pool can hang). Workers are started once
-  and kept across tasks; each holds one task at a time; each limits its BLAS and Numba threads to
-  ``cores // workers`` in its initializer (threadpoolctl and ``numba.set_num_threads``).
+  and kept across tasks; each holds one task at a time; each sets its BLAS and Numba threads to
+  ``threads`` in its initializer (threadpoolctl and ``numba.set_num_threads``).
 - :class:`DaskExecutor`: ``client.submit`` per unit on a user's ``distributed.Client``,
   collected with ``distributed.as_completed``; a cluster needs no shared file system.
 
-Every unit is computed by the same pure function of its plain-dict argument, so the tables are the
-same bit for bit whatever the executor and the number of workers.
+Every unit is computed by the same pure function of its plain-dict argument, on the same number of
+BLAS and Numba threads (``unit["threads"]``, default 1), so the tables are the same bit for bit
+whatever the executor and the number of workers. The thread count itself is part of the arithmetic
+(OpenBLAS's threaded SYRK and Numba's parallel reductions split sums by thread), which is why it is
+fixed per sweep rather than derived from the number of workers.
 """
 
 from __future__ import annotations
@@ -34,8 +37,34 @@ __all__ = ["compute_unit", "SerialExecutor", "PoolExecutor", "DaskExecutor", "co
 START_METHOD = "spawn"
 
 
-def compute_unit(unit: dict) -> pa.Table:
-    """Compute a task or a theory group (``unit["kind_of_unit"]``)."""
+_pinned = threading.local()  # threads already set in this thread (Numba's setting is per thread)
+_blas_limiter = None  # threadpoolctl's limiter, kept for the process lifetime (pool and Dask workers)
+
+
+def pin_threads(threads: int) -> None:
+    """Set BLAS (threadpoolctl) and Numba threads to ``threads`` for the rest of this process/thread.
+
+    Used by pool and Dask workers, never in the caller's process (there :class:`SerialExecutor`
+    restores the previous setting). A no-op when already set.
+    """
+    global _blas_limiter
+    if getattr(_pinned, "threads", None) == threads:
+        return
+    from threadpoolctl import threadpool_limits
+
+    _blas_limiter = threadpool_limits(limits=threads)
+    import numba
+
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    _pinned.threads = threads
+
+
+def compute_unit(unit: dict, *, pin: bool = True) -> pa.Table:
+    """Compute a task or a theory group (``unit["kind_of_unit"]``) on ``unit["threads"]`` BLAS and
+    Numba threads (the thread count is part of the arithmetic: threaded SYRK and parallel reductions
+    split sums differently, so every executor computes every unit on the same count)."""
+    if pin:
+        pin_threads(unit["threads"])
     if unit["kind_of_unit"] == "theory":
         return compute_theory(unit)
     return compute_task(unit)
@@ -50,20 +79,30 @@ def cpu_count() -> int:
 
 
 class SerialExecutor:
-    """Run every unit in the calling process, in order."""
+    """Run every unit in the calling process, in order, on ``threads`` BLAS and Numba threads (the
+    caller's settings are restored afterwards)."""
 
     workers = 1
     name = "serial"
 
+    def __init__(self, threads: int = 1):
+        self.threads = threads
+
     def execute(self, units: Iterable[dict]) -> Iterator[tuple[dict, pa.Table]]:
-        for u in units:
-            yield u, compute_unit(u)
+        import numba
+        from threadpoolctl import threadpool_limits
+
+        prev = numba.get_num_threads()
+        with threadpool_limits(limits=self.threads):
+            numba.set_num_threads(max(1, min(self.threads, numba.config.NUMBA_NUM_THREADS)))
+            try:
+                for u in units:
+                    yield u, compute_unit(u, pin=False)
+            finally:
+                numba.set_num_threads(prev)
 
     def close(self) -> None:
         pass
-
-
-_worker_limiter = None
 
 
 def _exit_with_parent() -> None:
@@ -84,14 +123,8 @@ def _exit_with_parent() -> None:
 
 def _init_worker(threads: int) -> None:
     """Pool initializer: BLAS and Numba threads of this worker = ``threads``; exit with the parent."""
-    global _worker_limiter
     _exit_with_parent()
-    from threadpoolctl import threadpool_limits
-
-    _worker_limiter = threadpool_limits(limits=threads)  # kept for the worker's lifetime
-    import numba
-
-    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    pin_threads(threads)
 
 
 class PoolExecutor:
@@ -100,15 +133,15 @@ class PoolExecutor:
     Parameters
     ----------
     workers : int (>= 2)
-    threads : int, optional
-        BLAS and Numba threads per worker (default ``max(1, cores // workers)``).
+    threads : int
+        BLAS and Numba threads per worker.
     """
 
     name = "local"
 
-    def __init__(self, workers: int, threads: int | None = None):
+    def __init__(self, workers: int, threads: int = 1):
         self.workers = workers
-        self.threads = max(1, cpu_count() // workers) if threads is None else threads
+        self.threads = threads
         self._pool = ProcessPoolExecutor(max_workers=workers,
                                          mp_context=multiprocessing.get_context(START_METHOD),
                                          initializer=_init_worker, initargs=(self.threads,))

@@ -86,11 +86,13 @@ class Store:
     out : path-like
         The directory (created if missing; an existing one must be empty or hold this spec's store).
     spec : Spec
+    threads : int, default 1
+        BLAS/Numba threads of every task (recorded; a resume with another count is refused).
     lock : bool, default True
         Hold an exclusive lock on ``out/.lock`` until :meth:`close` (StoreError if another run holds it).
     """
 
-    def __init__(self, out, spec: Spec, *, lock: bool = True):
+    def __init__(self, out, spec: Spec, *, threads: int = 1, lock: bool = True):
         self.out = Path(out)
         self.spec = spec
         self.tasks_dir = self.out / "tasks"
@@ -110,13 +112,18 @@ class Store:
                 raise StoreError(f"out={os.fspath(out)!r} holds the results of another spec (hash "
                                  f"{str(have.get('spec_hash'))[:12]}, this spec {spec.hash[:12]}): use a "
                                  "new directory, or rerun the spec that made it")
+            if have.get("threads", 1) != threads:
+                raise StoreError(f"out={os.fspath(out)!r} was computed with threads={have.get('threads')}: "
+                                 f"resume with threads={have.get('threads')} (the thread count changes the "
+                                 "last bits of threaded sums, and one table never mixes them)")
         self.out.mkdir(parents=True, exist_ok=True)
         if lock:
             self._lock()
         self.tasks_dir.mkdir(exist_ok=True)
         self.theory_dir.mkdir(exist_ok=True)
         if not manifest.exists():
-            body = {"format": STORE_FORMAT, "spec_hash": spec.hash, "spec": spec.to_json()}
+            body = {"format": STORE_FORMAT, "spec_hash": spec.hash, "threads": threads,
+                    "spec": spec.to_json()}
             _atomic_write(manifest, lambda tmp: Path(tmp).write_text(json.dumps(body, indent=1) + "\n"))
         self._clean_stale()
 
