@@ -128,3 +128,18 @@ def test_ntk_rows_recomputed(tmp_path):
     np.testing.assert_allclose(sel["adversarial_risk"].to_numpy(), adv.ravel(), rtol=1e-12)
     clean0 = df[(df.target == "clean") & (df.eps == 0.0)]
     np.testing.assert_allclose(clean0["adversarial_risk"], clean0["standard_risk"], rtol=1e-10)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_failing_unit_is_named_one_line_exit_1(tmp_path, workers, capsys):
+    # the deterministic equivalents refuse lam / n > 1e100; the simulation rows are fine
+    spec = {"n": 10, "p": 20, "seeds": 2, "theory": True, "spectrum": [{"kind": "isotropic"}],
+            "path": {"lam": [0.0, 1e102]}}
+    with pytest.raises(sw.TaskError, match=r"theory of group 0 \(spectrum='isotropic', n=10, p=20"):
+        sw.run(spec, tmp_path / f"o{workers}", workers=workers, progress=False)
+    f = tmp_path / "spec.toml"
+    f.write_text('n = 10\np = 20\ntheory = true\n[[spectrum]]\nkind = "isotropic"\n'
+                 '[path]\nlam = [0.0, 1e102]\n')
+    assert cli_main(["sweep", str(f), "--out", str(tmp_path / "cli"), "--workers", str(workers)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "theory of group 0" in err and "lam must be" in err

@@ -1,8 +1,8 @@
 """``fastrisk sweep SPEC --out DIR``: run a Monte Carlo sweep from a TOML spec (see the README, "Sweeps").
 
-Exit codes: 0 done; 2 a user error (bad spec, an output directory holding another spec's results, an
-unreachable scheduler), reported as one line on stderr, never a traceback; 130 interrupted (the finished
-tasks are kept: rerun the same command to resume).
+Exit codes: 0 done; 1 a task failed (named, one line); 2 a user error (bad spec, an output directory
+holding another spec's results, an unreachable scheduler), reported as one line on stderr, never a
+traceback; 130 interrupted (the finished tasks are kept: rerun the same command to resume).
 """
 
 from __future__ import annotations
@@ -72,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
                                 progress=not args.no_progress, threads=args.threads)
         except (sweep.SpecError, sweep.StoreError) as exc:
             return _fail(str(exc))
+        except sweep.TaskError as exc:
+            print(f"fastrisk sweep: {exc} (finished tasks are kept; rerun to resume)", file=sys.stderr)
+            return 1
         except OSError as exc:
             return _fail(f"cannot write to --out {args.out}: {exc}")
         except KeyboardInterrupt:

@@ -21,12 +21,13 @@ import sys
 import time
 from collections.abc import Mapping
 
-from .executors import DaskExecutor, PoolExecutor, SerialExecutor, connect, cpu_count
+from .executors import DaskExecutor, PoolExecutor, SerialExecutor, TaskError, connect, cpu_count
 from .spec import Spec, SpecError, parse_spec
 from .store import Store, StoreError, load
 from .tasks import expand
 
-__all__ = ["run", "load", "parse_spec", "expand", "Spec", "SpecError", "StoreError", "connect"]
+__all__ = ["run", "load", "parse_spec", "expand", "Spec", "SpecError", "StoreError", "TaskError",
+           "connect"]
 
 
 def _progress_bar(total: int, initial: int, enabled: bool):
@@ -75,6 +76,8 @@ def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, wor
         The spec is invalid (names the key).
     StoreError
         ``out`` holds another spec's results, or another sweep is running on it.
+    TaskError
+        A task raised (named in the message); the tasks finished before it are kept.
     """
     t0 = time.perf_counter()
     spec = parse_spec(spec)

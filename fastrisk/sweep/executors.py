@@ -30,8 +30,8 @@ import pyarrow as pa
 
 from .compute import compute_task, compute_theory
 
-__all__ = ["compute_unit", "SerialExecutor", "PoolExecutor", "DaskExecutor", "connect", "cpu_count",
-           "START_METHOD"]
+__all__ = ["compute_unit", "TaskError", "describe", "pin_threads", "SerialExecutor", "PoolExecutor",
+           "DaskExecutor", "connect", "cpu_count", "START_METHOD"]
 
 #: Start method of the local pool (``fork`` is never used, see the module docstring).
 START_METHOD = "spawn"
@@ -65,9 +65,25 @@ def compute_unit(unit: dict, *, pin: bool = True) -> pa.Table:
     split sums differently, so every executor computes every unit on the same count)."""
     if pin:
         pin_threads(unit["threads"])
+    try:
+        if unit["kind_of_unit"] == "theory":
+            return compute_theory(unit)
+        return compute_task(unit)
+    except Exception as exc:
+        raise TaskError(f"{describe(unit)} failed: {type(exc).__name__}: {exc}") from exc
+
+
+class TaskError(RuntimeError):
+    """A task (or a group's theory) raised: the message names the task and the original error. The
+    finished tasks stay in the store; fix the spec or rerun to resume."""
+
+
+def describe(unit: dict) -> str:
+    """``task 12 (spectrum=..., n=..., p=..., noise=..., seed=...)`` or ``theory of group 3 (...)``."""
+    where = f"spectrum={unit['spectrum']!r}, n={unit['n']}, p={unit['p']}, noise={unit['noise']:g}"
     if unit["kind_of_unit"] == "theory":
-        return compute_theory(unit)
-    return compute_task(unit)
+        return f"theory of group {unit['group']} ({where})"
+    return f"task {unit['id']} ({where}, seed={unit['seed']})"
 
 
 def cpu_count() -> int:
