@@ -21,13 +21,21 @@ import sys
 import time
 from collections.abc import Mapping
 
-from .executors import DaskExecutor, PoolExecutor, SerialExecutor, TaskError, connect, cpu_count
+from .executors import (
+    DaskExecutor,
+    PoolExecutor,
+    SerialExecutor,
+    TaskError,
+    connect,
+    cpu_count,
+    shutdown_workers,
+)
 from .spec import Spec, SpecError, parse_spec
 from .store import Store, StoreError, load
 from .tasks import expand
 
 __all__ = ["run", "load", "parse_spec", "expand", "Spec", "SpecError", "StoreError", "TaskError",
-           "connect"]
+           "connect", "shutdown_workers"]
 
 
 def _progress_bar(total: int, initial: int, enabled: bool):
@@ -39,7 +47,7 @@ def _progress_bar(total: int, initial: int, enabled: bool):
 
 
 def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, workers: int | None = None,
-        client=None, progress: bool = True, threads: int = 1) -> dict:
+        client=None, progress: bool = True, threads: int = 1, keep_workers: bool = True) -> dict:
     """Run a sweep, writing each finished task to ``out``; resume whatever is already there.
 
     Parameters
@@ -62,6 +70,9 @@ def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, wor
         ``threads``; another count may change the last bits (threaded sums split differently), so
         the store records it and a resume with another count is refused. Raise it for sweeps of a
         few large tasks, where one task at a time with all cores beats one task per core.
+    keep_workers : bool, default True
+        Keep the local worker processes alive for the next call (same ``workers`` and ``threads``), so
+        a session of sweeps pays their start-up once; :func:`shutdown_workers` stops them.
 
     Returns
     -------
@@ -100,7 +111,7 @@ def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, wor
         else:
             w = max(1, cpu_count() // threads) if workers is None else workers
             w = max(1, min(w, len(units)))
-            ex = SerialExecutor(threads) if w == 1 else PoolExecutor(w, threads)
+            ex = SerialExecutor(threads) if w == 1 else PoolExecutor(w, threads, keep=keep_workers)
         bar = _progress_bar(len(grid.tasks), len(done), progress)
         computed = 0
         try:

@@ -31,7 +31,7 @@ import pyarrow as pa
 from .compute import compute_task, compute_theory
 
 __all__ = ["compute_unit", "TaskError", "describe", "pin_threads", "SerialExecutor", "PoolExecutor",
-           "DaskExecutor", "connect", "cpu_count", "START_METHOD"]
+           "DaskExecutor", "connect", "cpu_count", "shutdown_workers", "START_METHOD"]
 
 #: Start method of the local pool (``fork`` is never used, see the module docstring).
 START_METHOD = "spawn"
@@ -143,24 +143,55 @@ def _init_worker(threads: int) -> None:
     pin_threads(threads)
 
 
+_shared_pool: tuple[int, int, ProcessPoolExecutor] | None = None  # (workers, threads, pool)
+
+
+def _pool_for(workers: int, threads: int) -> ProcessPoolExecutor:
+    """The kept-alive pool of this shape, started (``spawn``) if missing or of another shape."""
+    global _shared_pool
+    if _shared_pool is not None:
+        w, t, pool = _shared_pool
+        if (w, t) == (workers, threads) and not getattr(pool, "_broken", False):
+            return pool
+        shutdown_workers()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(START_METHOD),
+                               initializer=_init_worker, initargs=(threads,))
+    _shared_pool = (workers, threads, pool)
+    return pool
+
+
+def shutdown_workers() -> None:
+    """Stop the local worker processes kept alive between :func:`fastrisk.sweep.run` calls (they also
+    stop when this process exits)."""
+    global _shared_pool
+    if _shared_pool is not None:
+        pool = _shared_pool[2]
+        _shared_pool = None
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 class PoolExecutor:
-    """A ``spawn`` process pool of ``workers`` processes, kept alive across units.
+    """A ``spawn`` process pool of ``workers`` processes, kept alive across units and, with ``keep``,
+    across :func:`fastrisk.sweep.run` calls (worker start-up -- an interpreter, imports, Numba cache
+    loads, about a second of CPU each -- is paid once per session, not per sweep).
 
     Parameters
     ----------
     workers : int (>= 2)
     threads : int
         BLAS and Numba threads per worker.
+    keep : bool, default True
+        Keep the workers for the next run (:func:`shutdown_workers` stops them).
     """
 
     name = "local"
 
-    def __init__(self, workers: int, threads: int = 1):
+    def __init__(self, workers: int, threads: int = 1, *, keep: bool = True):
         self.workers = workers
         self.threads = threads
-        self._pool = ProcessPoolExecutor(max_workers=workers,
-                                         mp_context=multiprocessing.get_context(START_METHOD),
-                                         initializer=_init_worker, initargs=(self.threads,))
+        self.keep = keep
+        self._pool = _pool_for(workers, threads)
+        self._clean = False
 
     def execute(self, units: Iterable[dict]) -> Iterator[tuple[dict, pa.Table]]:
         it = iter(units)
@@ -174,6 +205,7 @@ class PoolExecutor:
                         break
                     pending[self._pool.submit(compute_unit, u)] = u
                 if not pending:
+                    self._clean = True
                     return
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for f in sorted(done, key=lambda f: _order(pending[f])):
@@ -184,7 +216,8 @@ class PoolExecutor:
                 f.cancel()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        if not (self.keep and self._clean):
+            shutdown_workers()
 
 
 def _order(u: dict) -> tuple[int, int]:

@@ -19,15 +19,18 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .compute import THEORY_SCHEMA
 from .spec import Spec, parse_spec
 from .tasks import Grid, expand
+
+if TYPE_CHECKING:  # pandas is imported by load() only: pool and Dask workers never need it
+    import pandas
 
 try:  # POSIX advisory lock: two sweeps on one directory would race on its files
     import fcntl
@@ -179,7 +182,7 @@ def _read_manifest(out: Path) -> dict:
         raise StoreError(f"{os.fspath(out / MANIFEST)!r} cannot be read: {exc}") from None
 
 
-def load(out, *, complete: bool = False) -> pd.DataFrame:
+def load(out, *, complete: bool = False) -> pandas.DataFrame:
     """The sweep in ``out`` as one tidy pandas DataFrame, one row per (task, lam, eps, norm, target).
 
     Rows are in canonical order (task, then norm, target, lam, eps); with ``theory = true`` the columns
@@ -216,7 +219,7 @@ def load(out, *, complete: bool = False) -> pd.DataFrame:
     return df
 
 
-def _attach_theory(df: pd.DataFrame, out: Path, grid: Grid, present: list[int], complete: bool) -> None:
+def _attach_theory(df: pandas.DataFrame, out: Path, grid: Grid, present: list[int], complete: bool) -> None:
     rows = grid.rows_per_task
     gdir = out / "theory"
     cache: dict[int, pa.Table | None] = {}
