@@ -201,6 +201,9 @@ def load(out, *, complete: bool = False) -> pandas.DataFrame:
         raise StoreError(f"out={os.fspath(out)!r} holds no sweep (no {MANIFEST})")
     man = _read_manifest(out)
     spec = parse_spec(_spec_dict(man["spec"]))
+    if spec.hash != man.get("spec_hash"):
+        raise StoreError(f"out={os.fspath(out)!r} was written by another version of fastrisk.sweep (its "
+                         "manifest does not reproduce its spec hash)")
     grid = expand(spec)
     tdir = out / "tasks"
     present = sorted(i for i in (_index_of(p.name) for p in tdir.iterdir()) if i is not None) \
