@@ -111,3 +111,37 @@ def test_other_spec_refused(swept):
     with pytest.raises(sw.StoreError, match="another spec"):
         sw.run(dict(SPEC, seeds=3), out, workers=1, progress=False)
     pd.testing.assert_frame_equal(sw.load(out), df, check_exact=True)
+
+
+SMALL = {"n": 8, "p": 16, "seeds": 2, "spectrum": [{"kind": "isotropic"}], "path": {"lam": [0.0, 1.0]}}
+
+
+def test_foreign_directory_refused_untouched(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(sw.StoreError, match="holds no sweep manifest"):
+        sw.run(SMALL, tmp_path, workers=1, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    with pytest.raises(sw.StoreError, match="holds no sweep"):
+        sw.load(tmp_path)
+
+
+def test_second_sweep_on_a_busy_directory_refused(tmp_path):
+    from fastrisk.sweep.store import Store
+
+    spec = sw.parse_spec(SMALL)
+    with Store(tmp_path / "o", spec):  # a sweep holding the directory's lock
+        with pytest.raises(sw.StoreError, match="another sweep is running"):
+            sw.run(SMALL, tmp_path / "o", workers=1, progress=False)
+    assert sw.run(SMALL, tmp_path / "o", workers=1, progress=False)["computed"] == 2
+
+
+def test_partial_load_and_complete_flag(tmp_path):
+    out = tmp_path / "o"
+    sw.run(SMALL, out, workers=1, progress=False)
+    (out / "tasks" / "task-000001.parquet").unlink()  # as if the run had been killed before task 1
+    assert sw.load(out)["task"].unique().tolist() == [0]
+    with pytest.raises(sw.StoreError, match="1 of 2 tasks"):
+        sw.load(out, complete=True)
+    s = sw.run(SMALL, out, workers=1, progress=False)
+    assert (s["skipped"], s["computed"]) == (1, 1)
+    assert len(sw.load(out, complete=True)) == 2 * 2

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SPEC_TOML = """
 n = [40, 60]
 p = [600]
-seeds = 20
+seeds = 40
 noise = [0.5]
 theory = true
 
