@@ -75,8 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         except sweep.TaskError as exc:
             print(f"fastrisk sweep: {exc} (finished tasks are kept; rerun to resume)", file=sys.stderr)
             return 1
-        except OSError as exc:
-            return _fail(f"cannot write to --out {args.out}: {exc}")
+        except ImportError as exc:  # e.g. a Dask worker without fastrisk installed
+            return _fail(f"{type(exc).__name__}: {exc} (every Dask worker needs fastrisk installed)")
+        except OSError as exc:  # an unwritable --out, a scheduler lost mid-sweep
+            return _fail(f"{type(exc).__name__}: {exc} (finished tasks are kept; rerun to resume)")
         except KeyboardInterrupt:
             print("fastrisk sweep: interrupted; finished tasks are kept in the output directory, rerun to "
                   "resume", file=sys.stderr)
