@@ -73,7 +73,16 @@ def test_dask_local_cluster_identical(serial, tmp_path):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         s = sw.run(SPEC, tmp_path / "out", client=client, progress=False)
+        # a window smaller than the sweep: results are refilled one for one, nothing lost or repeated
+        from fastrisk.sweep.executors import DaskExecutor
+
+        units = [dict(t, _hash="0" * 16, threads=1) for t in sw.expand(sw.parse_spec(SPEC)).tasks]
+        got = dict((u["id"], t) for u, t in DaskExecutor(client, window=3).execute(units))
     assert s["executor"] == "dask" and s["computed"] == 12
+    assert sorted(got) == list(range(12))
+    for i, t in got.items():
+        pd.testing.assert_frame_equal(t.to_pandas(), serial[serial["task"] == i].iloc[:, :16]
+                                      .reset_index(drop=True), check_exact=True)
     pd.testing.assert_frame_equal(sw.load(tmp_path / "out"), serial, check_exact=True)
 
 

@@ -239,32 +239,50 @@ def connect(address: str, timeout: float = 20.0):
 
 
 class DaskExecutor:
-    """Submit every unit to a ``distributed.Client``; collect results as they complete."""
+    """Submit units to a ``distributed.Client`` and collect results as they complete.
+
+    At most ``window`` units are in flight (default: 4 per worker thread of the cluster, at least 64),
+    so a sweep of 10^5 tasks never parks 10^5 argument sets on the scheduler; a new one is submitted as
+    each result arrives.
+    """
 
     name = "dask"
 
-    def __init__(self, client):
+    def __init__(self, client, window: int | None = None):
         self.client = client
         try:
-            self.workers = len(client.scheduler_info().get("workers", {}))
+            info = client.scheduler_info().get("workers", {})
+            self.workers = len(info)
+            slots = sum(int(w.get("nthreads", 1)) for w in info.values())
         except Exception:  # noqa: BLE001 - only informative
-            self.workers = 0
+            self.workers, slots = 0, 0
+        self.window = window if window is not None else max(64, 4 * slots)
+
+    def _submit(self, u: dict):
+        key = f"fastrisk-sweep-{u['kind_of_unit']}-{u.get('id', u['group'])}-{u['_hash'][:16]}"
+        return self.client.submit(compute_unit, u, key=key, pure=False)
 
     def execute(self, units: Iterable[dict]) -> Iterator[tuple[dict, pa.Table]]:
         from distributed import as_completed
 
-        units = list(units)
-        if not units:
-            return
+        it = iter(units)
         futures = {}
-        for u in units:
-            key = f"fastrisk-sweep-{u['kind_of_unit']}-{u.get('id', u['group'])}-{u['_hash'][:16]}"
-            futures[self.client.submit(compute_unit, u, key=key, pure=False)] = u
+        for u in it:
+            futures[self._submit(u)] = u
+            if len(futures) >= self.window:
+                break
+        if not futures:
+            return
         ac = as_completed(list(futures), with_results=True)
         try:
             for f, table in ac:
                 u = futures.pop(f)
                 f.release()
+                nxt = next(it, None)
+                if nxt is not None:
+                    g = self._submit(nxt)
+                    futures[g] = nxt
+                    ac.add(g)
                 yield u, table
         finally:
             for f in futures:
