@@ -87,3 +87,28 @@ def test_kill_9_then_resume_is_bit_identical(tmp_path, workers, reference):
     pd.testing.assert_frame_equal(resumed, ref, check_exact=True)  # load's order is canonical already
     assert len(ref) == total * 21 * 3 * 2 * 2
     assert not ref.duplicated(["task", "norm", "target", "lam", "eps"]).any()
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_finished_tasks(tmp_path, reference):
+    spec, ref = reference
+    out = tmp_path / "interrupted"
+    proc = subprocess.Popen([sys.executable, "-m", "fastrisk", "sweep", str(spec), "--out", str(out),
+                             "--workers", "2", "--no-progress"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (out / "tasks").is_dir() and len(os.listdir(out / "tasks")) >= 2:
+                break
+            time.sleep(0.002)
+        assert proc.poll() is None, "the sweep ended before it could be interrupted"
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends: the whole process group
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130
+    assert err.count("\n") == 1 and "interrupted" in err and "Traceback" not in err
+    sw.run(spec, out, workers=1, progress=False)
+    pd.testing.assert_frame_equal(sw.load(out, complete=True), ref, check_exact=True)

@@ -138,7 +138,12 @@ def _exit_with_parent() -> None:
 
 
 def _init_worker(threads: int) -> None:
-    """Pool initializer: BLAS and Numba threads of this worker = ``threads``; exit with the parent."""
+    """Pool initializer: BLAS and Numba threads of this worker = ``threads``; exit with the parent;
+    leave Ctrl-C to the parent (which stops the pool), so a terminal's SIGINT to the whole process group
+    does not print a traceback per worker."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
     pin_threads(threads)
 
@@ -160,13 +165,16 @@ def _pool_for(workers: int, threads: int) -> ProcessPoolExecutor:
     return pool
 
 
-def shutdown_workers() -> None:
+def shutdown_workers(*, kill: bool = False) -> None:
     """Stop the local worker processes kept alive between :func:`fastrisk.sweep.run` calls (they also
-    stop when this process exits)."""
+    stop when this process exits); ``kill`` terminates them mid-task (an interrupted sweep)."""
     global _shared_pool
     if _shared_pool is not None:
         pool = _shared_pool[2]
         _shared_pool = None
+        if kill:
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -216,7 +224,9 @@ class PoolExecutor:
                 f.cancel()
 
     def close(self) -> None:
-        if not (self.keep and self._clean):
+        if not self._clean:  # a task failed or the caller was interrupted: don't wait for the others
+            shutdown_workers(kill=True)
+        elif not self.keep:
             shutdown_workers()
 
 
