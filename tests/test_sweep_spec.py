@@ -98,6 +98,8 @@ BAD = [
     (_with({"test_size": -1}), ["test_size"]),
     (_with({}, drop=("n",)), ["n is required"]),
     (_with({}, drop=("spectrum",)), ["spectrum is required"]),
+    (_with({"stream": "yes"}), ["stream must be"]),
+    (_with({"stream": 0}), ["stream must be"]),
 ]
 
 

@@ -243,7 +243,9 @@ def _attach_theory(df: pandas.DataFrame, out: Path, grid: Grid, present: list[in
 
 def _spec_dict(j: dict) -> dict:
     """The stored normalised spec back into the dict form :func:`parse_spec` reads."""
-    d = {k: v for k, v in j.items() if k not in ("format", "path", "spectrum", "ntk", "p", "p_exponent")}
+    d = {k: v for k, v in j.items()
+         if k not in ("format", "path", "spectrum", "ntk", "p", "p_exponent", "stream_min")}
+    d["stream"] = False if j["stream_min"] is None else j["stream_min"]
     if j["p"] is not None:
         d["p"] = j["p"]
     else:
