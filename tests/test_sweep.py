@@ -111,3 +111,64 @@ def test_other_spec_refused(swept):
     with pytest.raises(sw.StoreError, match="another spec"):
         sw.run(dict(SPEC, seeds=3), out, workers=1, progress=False)
     pd.testing.assert_frame_equal(sw.load(out), df, check_exact=True)
+
+
+SMALL = {"n": 8, "p": 16, "seeds": 2, "spectrum": [{"kind": "isotropic"}], "path": {"lam": [0.0, 1.0]}}
+
+
+def test_foreign_directory_refused_untouched(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(sw.StoreError, match="holds no sweep manifest"):
+        sw.run(SMALL, tmp_path, workers=1, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    with pytest.raises(sw.StoreError, match="holds no sweep"):
+        sw.load(tmp_path)
+
+
+def test_second_sweep_on_a_busy_directory_refused(tmp_path):
+    from fastrisk.sweep.store import Store
+
+    spec = sw.parse_spec(SMALL)
+    with Store(tmp_path / "o", spec):  # a sweep holding the directory's lock
+        with pytest.raises(sw.StoreError, match="another sweep is running"):
+            sw.run(SMALL, tmp_path / "o", workers=1, progress=False)
+    assert sw.run(SMALL, tmp_path / "o", workers=1, progress=False)["computed"] == 2
+
+
+def test_partial_load_and_complete_flag(tmp_path):
+    out = tmp_path / "o"
+    sw.run(SMALL, out, workers=1, progress=False)
+    (out / "tasks" / "task-000001.parquet").unlink()  # as if the run had been killed before task 1
+    assert sw.load(out)["task"].unique().tolist() == [0]
+    with pytest.raises(sw.StoreError, match="1 of 2 tasks"):
+        sw.load(out, complete=True)
+    s = sw.run(SMALL, out, workers=1, progress=False)
+    assert (s["skipped"], s["computed"]) == (1, 1)
+    assert len(sw.load(out, complete=True)) == 2 * 2
+
+
+def test_streamed_tasks_equal_in_memory_ones(tmp_path):
+    """stream = true builds each path with RidgePath.from_design (X never held): same numbers."""
+    base = {"n": [20, 30], "p": 200, "seeds": 2, "noise": 0.5, "test_size": 15,
+            "spectrum": [{"kind": "power_law", "a": 1.0}],
+            "path": {"lam_n": {"start": -2, "stop": 1, "num": 6, "zero": True}, "eps": [0.0, 0.1],
+                     "norm": [1, 2, "inf"], "target": ["clean", "noisy"]}}
+    assert all(t["stream"] for t in sw.expand(sw.parse_spec(dict(base, stream=True))).tasks)
+    assert not any(t["stream"] for t in sw.expand(sw.parse_spec(dict(base, stream=False))).tasks)
+    sw.run(dict(base, stream=True), tmp_path / "s", workers=1, progress=False)
+    sw.run(dict(base, stream=False), tmp_path / "m", workers=1, progress=False)
+    a, b = sw.load(tmp_path / "s"), sw.load(tmp_path / "m")
+    num = ["standard_risk", "adversarial_risk", "empirical_adversarial_risk"]
+    pd.testing.assert_frame_equal(a.drop(columns=num), b.drop(columns=num), check_exact=True)
+    np.testing.assert_allclose(a[num].to_numpy(), b[num].to_numpy(), rtol=1e-9, atol=1e-14)
+
+
+def test_stream_auto_threshold():
+    big = sw.parse_spec({"n": [100, 1000], "p": 70_000, "spectrum": [{"kind": "isotropic"}],
+                         "path": {"lam": [1.0]}})
+    assert [t["stream"] for t in sw.expand(big).tasks] == [False, True]  # 7e6 < 2^26 <= 7e7 entries
+    assert big.hash == sw.parse_spec({"n": [100, 1000], "p": 70_000, "stream": 2**26,
+                                      "spectrum": [{"kind": "isotropic"}], "path": {"lam": [1.0]}}).hash
+    ntk = sw.parse_spec({"model": "ntk", "n": 1000, "p": 70_000, "stream": True,
+                         "spectrum": [{"kind": "isotropic"}], "path": {"lam": [1.0]}})
+    assert not sw.expand(ntk).tasks[0]["stream"]  # the NTK Gram needs X

@@ -60,6 +60,7 @@ def main(argv: list[str]) -> int:
     from ..reproduce import ReproduceError, parse_only
     from ..reproduce import run as run_all
     from ..reproduce.figures import PlotDependencyError, pyplot
+    from ..sweep import TaskError, shutdown_workers
 
     try:
         names = parse_only(args.only)
@@ -81,11 +82,19 @@ def main(argv: list[str]) -> int:
                 log=lambda line: print(line, file=sys.stderr, flush=True))
     except (ReproduceError, PlotDependencyError) as exc:
         return _fail(str(exc))
+    except TaskError as exc:
+        print(f"fastrisk reproduce: {exc} (finished pieces are kept; rerun to resume)", file=sys.stderr)
+        return 1
+    except ImportError as exc:  # e.g. a Dask worker without fastrisk installed
+        return _fail(f"{type(exc).__name__}: {exc} (every Dask worker needs fastrisk installed)")
+    except OSError as exc:  # an unwritable --out, a scheduler lost mid-run
+        return _fail(f"{type(exc).__name__}: {exc} (finished pieces are kept; rerun to resume)")
     except KeyboardInterrupt:
         print("fastrisk reproduce: interrupted; finished pieces are kept, rerun the same command to resume",
               file=sys.stderr)
         return 130
     finally:
+        shutdown_workers()
         if client is not None:
             client.close()
     print(f"fastrisk reproduce: {', '.join(names)} in {time.perf_counter() - t0:.0f} s; report: "

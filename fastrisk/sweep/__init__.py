@@ -21,12 +21,21 @@ import sys
 import time
 from collections.abc import Mapping
 
-from .executors import DaskExecutor, PoolExecutor, SerialExecutor, connect, cpu_count
+from .executors import (
+    DaskExecutor,
+    PoolExecutor,
+    SerialExecutor,
+    TaskError,
+    connect,
+    cpu_count,
+    shutdown_workers,
+)
 from .spec import Spec, SpecError, parse_spec
 from .store import Store, StoreError, load
 from .tasks import expand
 
-__all__ = ["run", "load", "parse_spec", "expand", "Spec", "SpecError", "StoreError", "connect"]
+__all__ = ["run", "load", "parse_spec", "expand", "Spec", "SpecError", "StoreError", "TaskError",
+           "connect", "shutdown_workers"]
 
 
 def _progress_bar(total: int, initial: int, enabled: bool):
@@ -38,7 +47,7 @@ def _progress_bar(total: int, initial: int, enabled: bool):
 
 
 def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, workers: int | None = None,
-        client=None, progress: bool = True, threads: int | None = None) -> dict:
+        client=None, progress: bool = True, threads: int = 1, keep_workers: bool = True) -> dict:
     """Run a sweep, writing each finished task to ``out``; resume whatever is already there.
 
     Parameters
@@ -49,20 +58,28 @@ def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, wor
         Output directory: created if missing; if it holds this spec's results, the finished tasks are
         skipped; if it holds another spec's results, StoreError and nothing is touched.
     workers : int, optional
-        Local processes (default: the machine's cores). ``1`` computes in the calling process.
-        Ignored when ``client`` is given.
+        Local processes (default: the machine's cores // ``threads``). ``1`` computes in the calling
+        process. Ignored when ``client`` is given.
     client : distributed.Client, optional
         Submit the tasks to this Dask cluster instead; results are written by this process.
     progress : bool, default True
         A tqdm bar with ETA on stderr (only when stderr is a terminal).
-    threads : int, optional
-        BLAS and Numba threads per local worker (default ``cores // workers``).
+    threads : int, default 1
+        BLAS and Numba threads every task is computed on, whatever the executor (pool and Dask workers
+        keep this setting). The tables are identical for any ``workers`` and executor at one
+        ``threads``; another count may change the last bits (threaded sums split differently), so
+        the store records it and a resume with another count is refused. Raise it for sweeps of a
+        few large tasks, where one task at a time with all cores beats one task per core.
+    keep_workers : bool, default True
+        Keep the local worker processes alive for the next call (same ``workers`` and ``threads``), so
+        a session of sweeps pays their start-up once; :func:`shutdown_workers` stops them.
 
     Returns
     -------
     dict
         ``tasks`` (in the spec), ``skipped`` (already in ``out``), ``computed``, ``rows`` (in ``out``
-        now), ``theory_groups``, ``out``, ``seconds``, ``workers``, ``executor``, ``spec_hash``.
+        now), ``theory_groups``, ``out``, ``seconds``, ``workers``, ``executor``, ``threads``,
+        ``spec_hash``.
 
     Raises
     ------
@@ -70,29 +87,31 @@ def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, wor
         The spec is invalid (names the key).
     StoreError
         ``out`` holds another spec's results, or another sweep is running on it.
+    TaskError
+        A task raised (named in the message); the tasks finished before it are kept.
     """
     t0 = time.perf_counter()
     spec = parse_spec(spec)
     grid = expand(spec)
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
     h = spec.hash
-    with Store(out, spec) as store:
+    with Store(out, spec, threads=threads) as store:
         done = store.done_tasks()
         todo = [t for t in grid.tasks if t["id"] not in done]
         theory_todo = []
         if spec.theory:
             gdone = store.done_groups()
             theory_todo = [g for g in grid.groups if g["group"] not in gdone]
-        units = [dict(u, _hash=h) for u in theory_todo + todo]
+        units = [dict(u, _hash=h, threads=threads) for u in theory_todo + todo]
         if client is not None:
             ex = DaskExecutor(client)
         else:
-            w = cpu_count() if workers is None else workers
+            w = max(1, cpu_count() // threads) if workers is None else workers
             w = max(1, min(w, len(units)))
-            ex = SerialExecutor() if w == 1 else PoolExecutor(w, threads)
+            ex = SerialExecutor(threads) if w == 1 else PoolExecutor(w, threads, keep=keep_workers)
         bar = _progress_bar(len(grid.tasks), len(done), progress)
         computed = 0
         try:
@@ -117,5 +136,6 @@ def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, wor
         "seconds": time.perf_counter() - t0,
         "workers": getattr(ex, "workers", 1),
         "executor": ex.name,
+        "threads": threads,
         "spec_hash": h,
     }

@@ -9,7 +9,9 @@ The data of a task are exactly::
     design = fastrisk.GaussianDesign(fastrisk.spectra.<kind>(p, **params), signal * e_1, noise)
     X, y = design.sample(n, seed=seed)
 
-and its test sample (``test_size`` > 0, and the NTK model) is
+(linear tasks with ``n * p`` at or above the spec's ``stream`` threshold build the same path with
+``RidgePath.from_design(design, n, lam, seed=seed)``, never holding X), and its test sample
+(``test_size`` > 0, and the NTK model) is
 ``design.sample(test_size, seed=numpy.random.SeedSequence(seed, spawn_key=(2,)))``; PGD random starts
 use ``numpy.random.SeedSequence(seed, spawn_key=(3,))``. Rows are ordered norm, target, lam, eps
 (eps innermost).
@@ -101,8 +103,12 @@ def _rows(task: dict, lam: np.ndarray, R: np.ndarray, blocks: list[tuple[float, 
                                 schema=TASK_SCHEMA)
 
 
-def _linear(task: dict, design: GaussianDesign, X: np.ndarray, y: np.ndarray, lam: np.ndarray):
-    path = RidgePath(X, y, lam)
+def _linear(task: dict, design: GaussianDesign, lam: np.ndarray):
+    if task["stream"]:  # X is never held: O(n^2 + n * block) memory, blocks regenerated per norm pass
+        path = RidgePath.from_design(design, task["n"], lam, seed=task["seed"])
+    else:
+        X, y = design.sample(task["n"], seed=task["seed"])
+        path = RidgePath(X, y, lam)
     R = path.standard_risk(design)
     eps = np.asarray(task["eps"], dtype=np.float64)
     test = None
@@ -122,10 +128,11 @@ def _linear(task: dict, design: GaussianDesign, X: np.ndarray, y: np.ndarray, la
     return R, blocks
 
 
-def _ntk(task: dict, design: GaussianDesign, X: np.ndarray, y: np.ndarray, lam: np.ndarray):
+def _ntk(task: dict, design: GaussianDesign, lam: np.ndarray):
     from .. import ntk
 
     opts = task["ntk"]
+    X, y = design.sample(task["n"], seed=task["seed"])
     Xt, yt = design.sample(opts["test_size"], seed=test_seed(task["seed"]))
     model = ntk.TwoLayerNTK(width=None, train=opts["train"]).fit(X, y, lam)
     R = model.standard_risk(Xt, theta_star=design.theta_star)
@@ -145,12 +152,11 @@ def _ntk(task: dict, design: GaussianDesign, X: np.ndarray, y: np.ndarray, lam: 
 def compute_task(task: dict) -> pa.Table:
     """Rows of one task (see the module docstring for its data and row order)."""
     design = task_design(task)
-    X, y = design.sample(task["n"], seed=task["seed"])
     lam = np.asarray(task["lam"], dtype=np.float64)
     if task["model"] == "linear":
-        R, blocks = _linear(task, design, X, y, lam)
+        R, blocks = _linear(task, design, lam)
     else:
-        R, blocks = _ntk(task, design, X, y, lam)
+        R, blocks = _ntk(task, design, lam)
     return _rows(task, lam, R, blocks)
 
 

@@ -46,7 +46,7 @@ MODELS = ("linear", "ntk")
 TARGETS = ("clean", "noisy", "consistent")
 SPECTRUM_KINDS = ("isotropic", "power_law", "bllt_log", "two_level", "spiked")
 TOP_KEYS = ("model", "n", "p", "p_exponent", "seeds", "noise", "signal", "theory", "test_size", "name",
-            "spectrum", "path", "ntk")
+            "stream", "spectrum", "path", "ntk")
 PATH_KEYS = ("lam", "lam_n", "eps", "norm", "target")
 NTK_KEYS = ("train", "method", "test_size", "steps", "restarts")
 SCALED_KEYS = ("coef", "n_power", "p_power", "round")
@@ -54,6 +54,9 @@ EPS_KEYS = ("values", "n_power", "p_power", "relative")
 LOGSPACE_KEYS = ("start", "stop", "num", "zero")
 NTK_TRAIN = ("first", "second", "both")
 NTK_METHODS = ("first_order", "fgsm", "pgd")
+#: ``stream = "auto"``: linear tasks with n * p at or above this many entries of X (512 MiB in float64)
+#: never hold X (:meth:`fastrisk.RidgePath.from_design`).
+STREAM_AUTO_MIN = 2**26
 #: Test-sample size of the NTK model when ``[ntk] test_size`` is not given.
 NTK_TEST_SIZE = 500
 
@@ -199,6 +202,7 @@ class Spec:
     theory: bool
     test_size: int
     name: str
+    stream_min: int | None
     spectra: tuple[SpectrumSpec, ...]
     lam: tuple[float, ...] | None
     lam_n: tuple[float, ...] | None
@@ -235,6 +239,7 @@ class Spec:
             "p_exponent": None if self.p_exponent is None else list(self.p_exponent),
             "seeds": list(self.seeds), "noise": list(self.noise), "signal": self.signal,
             "theory": self.theory, "test_size": self.test_size, "name": self.name,
+            "stream_min": self.stream_min,
             "spectrum": [s.to_json() for s in self.spectra],
             "path": {"lam": None if self.lam is None else list(self.lam),
                      "lam_n": None if self.lam_n is None else list(self.lam_n),
@@ -390,6 +395,16 @@ def parse_spec(spec: Mapping | str | os.PathLike | Spec) -> Spec:
     name = spec.get("name", "")
     if not isinstance(name, str):
         raise SpecError(f"name must be a string, got {name!r}")
+    stream = spec.get("stream", "auto")
+    if stream == "auto":
+        stream_min = STREAM_AUTO_MIN
+    elif isinstance(stream, bool):
+        stream_min = 1 if stream else None
+    elif _is_int(stream) and stream >= 1:
+        stream_min = int(stream)
+    else:
+        raise SpecError(f"stream must be \"auto\", true, false or an integer >= 1 (stream when n * p is at "
+                        f"least that), got {stream!r}")
 
     if "spectrum" not in spec:
         raise SpecError("spectrum is required: one or more [[spectrum]] tables with a 'kind' "
@@ -468,7 +483,8 @@ def parse_spec(spec: Mapping | str | os.PathLike | Spec) -> Spec:
                "restarts": int(restarts)}
 
     out = Spec(model=model, n=tuple(n), p=p, p_exponent=p_exp, seeds=tuple(seeds), noise=tuple(noise),
-               signal=signal, theory=theory, test_size=int(test_size), name=name, spectra=specs, lam=lam,
+               signal=signal, theory=theory, test_size=int(test_size), name=name, stream_min=stream_min,
+               spectra=specs, lam=lam,
                lam_n=lam_n, eps_values=tuple(eps_values), eps_n_power=eps_n, eps_p_power=eps_p,
                eps_relative=rel, norms=tuple(norms), targets=tuple(targets), ntk=ntk)
     return out

@@ -19,15 +19,18 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .compute import THEORY_SCHEMA
 from .spec import Spec, parse_spec
 from .tasks import Grid, expand
+
+if TYPE_CHECKING:  # pandas is imported by load() only: pool and Dask workers never need it
+    import pandas
 
 try:  # POSIX advisory lock: two sweeps on one directory would race on its files
     import fcntl
@@ -86,11 +89,13 @@ class Store:
     out : path-like
         The directory (created if missing; an existing one must be empty or hold this spec's store).
     spec : Spec
+    threads : int, default 1
+        BLAS/Numba threads of every task (recorded; a resume with another count is refused).
     lock : bool, default True
         Hold an exclusive lock on ``out/.lock`` until :meth:`close` (StoreError if another run holds it).
     """
 
-    def __init__(self, out, spec: Spec, *, lock: bool = True):
+    def __init__(self, out, spec: Spec, *, threads: int = 1, lock: bool = True):
         self.out = Path(out)
         self.spec = spec
         self.tasks_dir = self.out / "tasks"
@@ -110,13 +115,18 @@ class Store:
                 raise StoreError(f"out={os.fspath(out)!r} holds the results of another spec (hash "
                                  f"{str(have.get('spec_hash'))[:12]}, this spec {spec.hash[:12]}): use a "
                                  "new directory, or rerun the spec that made it")
+            if have.get("threads", 1) != threads:
+                raise StoreError(f"out={os.fspath(out)!r} was computed with threads={have.get('threads')}: "
+                                 f"resume with threads={have.get('threads')} (the thread count changes the "
+                                 "last bits of threaded sums, and one table never mixes them)")
         self.out.mkdir(parents=True, exist_ok=True)
         if lock:
             self._lock()
         self.tasks_dir.mkdir(exist_ok=True)
         self.theory_dir.mkdir(exist_ok=True)
         if not manifest.exists():
-            body = {"format": STORE_FORMAT, "spec_hash": spec.hash, "spec": spec.to_json()}
+            body = {"format": STORE_FORMAT, "spec_hash": spec.hash, "threads": threads,
+                    "spec": spec.to_json()}
             _atomic_write(manifest, lambda tmp: Path(tmp).write_text(json.dumps(body, indent=1) + "\n"))
         self._clean_stale()
 
@@ -172,7 +182,7 @@ def _read_manifest(out: Path) -> dict:
         raise StoreError(f"{os.fspath(out / MANIFEST)!r} cannot be read: {exc}") from None
 
 
-def load(out, *, complete: bool = False) -> pd.DataFrame:
+def load(out, *, complete: bool = False) -> pandas.DataFrame:
     """The sweep in ``out`` as one tidy pandas DataFrame, one row per (task, lam, eps, norm, target).
 
     Rows are in canonical order (task, then norm, target, lam, eps); with ``theory = true`` the columns
@@ -191,6 +201,9 @@ def load(out, *, complete: bool = False) -> pd.DataFrame:
         raise StoreError(f"out={os.fspath(out)!r} holds no sweep (no {MANIFEST})")
     man = _read_manifest(out)
     spec = parse_spec(_spec_dict(man["spec"]))
+    if spec.hash != man.get("spec_hash"):
+        raise StoreError(f"out={os.fspath(out)!r} was written by another version of fastrisk.sweep (its "
+                         "manifest does not reproduce its spec hash)")
     grid = expand(spec)
     tdir = out / "tasks"
     present = sorted(i for i in (_index_of(p.name) for p in tdir.iterdir()) if i is not None) \
@@ -209,7 +222,7 @@ def load(out, *, complete: bool = False) -> pd.DataFrame:
     return df
 
 
-def _attach_theory(df: pd.DataFrame, out: Path, grid: Grid, present: list[int], complete: bool) -> None:
+def _attach_theory(df: pandas.DataFrame, out: Path, grid: Grid, present: list[int], complete: bool) -> None:
     rows = grid.rows_per_task
     gdir = out / "theory"
     cache: dict[int, pa.Table | None] = {}
@@ -230,7 +243,9 @@ def _attach_theory(df: pd.DataFrame, out: Path, grid: Grid, present: list[int], 
 
 def _spec_dict(j: dict) -> dict:
     """The stored normalised spec back into the dict form :func:`parse_spec` reads."""
-    d = {k: v for k, v in j.items() if k not in ("format", "path", "spectrum", "ntk", "p", "p_exponent")}
+    d = {k: v for k, v in j.items()
+         if k not in ("format", "path", "spectrum", "ntk", "p", "p_exponent", "stream_min")}
+    d["stream"] = False if j["stream_min"] is None else j["stream_min"]
     if j["p"] is not None:
         d["p"] = j["p"]
     else:

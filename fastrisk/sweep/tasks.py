@@ -68,6 +68,8 @@ def expand(spec: Spec) -> Grid:
                         "lam": lam, "eps": eps, "eps_spec": list(spec.eps_values),
                         "norms": list(spec.norms), "targets": list(spec.targets),
                         "test_size": spec.test_size, "ntk": dict(spec.ntk),
+                        "stream": (spec.model == "linear" and spec.stream_min is not None and n <= p
+                                   and n * p >= spec.stream_min),
                     }
                     groups.append(dict(base, kind_of_unit="theory"))
                     for seed in spec.seeds:
