@@ -196,7 +196,8 @@ def _findings(tab, cfg: Config) -> list[str]:
     if last["harm"] < first["harm"]:
         out.append(f"At this *fixed* radius the harm shrinks as n grows ({first['harm']:.3g} -> "
                    f"{last['harm']:.3g} from n = {first['n']} to {last['n']}): here the trade-off is a "
-                   "finite-n effect; the radius-scaling experiment shows where it persists.")
+                   "finite-n effect; the radius-scaling experiment asks whether other radius scalings "
+                   "keep it.")
     else:
         out.append(f"The harm does not shrink with n at this radius ({first['harm']:.3g} -> "
                    f"{last['harm']:.3g}).")
