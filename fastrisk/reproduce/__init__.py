@@ -32,15 +32,9 @@ FORMAT = 1
 
 
 def _modules():
-    from . import e1_minnorm, e2_tradeoff, radius
+    from . import e1_minnorm, e2_tradeoff, e3_ntk, radius
 
-    mods = {"E1": e1_minnorm, "E2": e2_tradeoff, "radius": radius}
-    try:
-        from . import e3_ntk
-    except ImportError:  # pragma: no cover - E3 is optional while it is being built
-        return mods
-    mods["E3"] = e3_ntk
-    return mods
+    return {"E1": e1_minnorm, "E2": e2_tradeoff, "radius": radius, "E3": e3_ntk}
 
 
 #: Experiment names accepted by ``--only`` (case-insensitive), in run order.
