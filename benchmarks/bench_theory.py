@@ -33,7 +33,7 @@ def _problem(p: int):
 
 
 def _brentq_path(s, th, sigma, n, lam):
-    """The obvious way: one brentq per penalty, then the direct sums of paper.md 6.2."""
+    """The obvious way: one brentq per penalty, then the direct sums of docs/math.md 6."""
     out = np.empty((lam.size, 4))
     for i, lm in enumerate(lam):
         ell = lm / n

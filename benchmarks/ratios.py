@@ -4,7 +4,7 @@
 
 Prints, for n=2000, p=20000, E=100 radii: F1 (Gram + eigh), F2 (F1 + one more SYRK), fastrisk for
 each (L, spectrum, norm) case as a ratio to its floor (median over repeats of per-repeat ratios, as
-shared/research/baselines.md recommends on these noisy machines), the plain-NumPy way, the
+these noisy shared machines need), the plain-NumPy way, the
 scikit-learn loop (per fit, extrapolated to L), and the extra peak memory (tracemalloc: NumPy
 allocations beyond X) of fastrisk and of the NumPy way.
 """

@@ -4,9 +4,16 @@
 they get spectral filter 0 (pseudo-inverse convention), so ``lam = 0`` is the min-norm interpolator
 even for a rank-deficient Gram. A penalty is legal when ``s_min + lam > 0`` (``s_min = 0`` when some
 eigenvalue is null): negative penalties above ``-s_min`` are allowed.
+
+Scale: every per-penalty reduction works in units of ``unit``, a power of 4 near ``max(s)``
+(``s' = s / unit``, ``lam' = lam / unit``, filter ``f' = 1 / (s' + lam')``). Dividing by a power of 2
+is exact, so the numbers are the same as in the original units wherever those are representable,
+and sums of ``f**2`` cannot overflow or underflow when the Gram itself is tiny or huge.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import scipy.linalg
@@ -39,6 +46,8 @@ class SpectralGram:
     start : int, number of null eigenvalues (components ``i < start`` are dropped)
     rank : int, ``g - start``
     tol : float, the rank tolerance used
+    unit : float, a power of 4 near ``max|s|`` (1 for a zero Gram); ``root = sqrt(unit)`` exactly
+    s_unit : ndarray (g,), ``s / unit``
     """
 
     def __init__(self, gram: np.ndarray, *, rank_dim: int | None = None, overwrite: bool = False):
@@ -58,9 +67,29 @@ class SpectralGram:
         self.dtype = s.dtype
         self.s = s.astype(np.float64)
         self.U = U if U.dtype == np.float64 else U.astype(np.float64)
+        self._finish(g)
+
+    @classmethod
+    def from_pairs(cls, s: np.ndarray, U: np.ndarray, tol: float, dtype) -> SpectralGram:
+        """Eigen-pairs computed elsewhere (e.g. squared singular values and singular vectors of X),
+        ascending ``s``, with the rank tolerance ``tol`` on ``s``."""
+        self = cls.__new__(cls)
+        self.tol = float(tol)
+        self.dtype = np.dtype(dtype)
+        self.s = np.ascontiguousarray(s, dtype=np.float64)
+        self.U = np.ascontiguousarray(U, dtype=np.float64)
+        self._finish(self.s.shape[0])
+        return self
+
+    def _finish(self, g: int) -> None:
         self.start = int(np.searchsorted(self.s, self.tol, side="right"))
         self.rank = g - self.start
         self.dim = g
+        smax = float(np.abs(self.s).max()) if g else 0.0
+        k = round(math.log2(smax) / 2) if smax > 0 else 0
+        self.root = math.ldexp(1.0, k)
+        self.unit = math.ldexp(1.0, 2 * k)
+        self.s_unit = self.s / self.unit
 
     def check_psd(self, what: str, rtol: float | None = None) -> None:
         """Refuse a Gram with a negative part beyond rounding (``s_min < -rtol * max|s|``, default
@@ -89,29 +118,40 @@ class SpectralGram:
             raise ValueError(
                 f"lam must be > -(smallest eigenvalue of {what}) = {-self.s_min!r}; got min(lam) = "
                 f"{lo!r}")
+        lam.setflags(write=False)  # a path's penalties are a value: a fresh, read-only copy
         return lam
 
     def filter(self, lam: np.ndarray, coef: np.ndarray) -> np.ndarray:
         """``W[i, l] = coef[i] / (s[i] + lam[l])`` (0 on null components), shape (g, L)."""
+        return self.filter_unit(lam, np.asarray(coef, dtype=np.float64) / self.unit)
+
+    def filter_unit(self, lam: np.ndarray, coef: np.ndarray) -> np.ndarray:
+        """``coef[i] / (s'[i] + lam'[l])`` in units of :attr:`unit` (0 on null components), (g, L)."""
         out = np.empty((self.dim, lam.shape[0]))
         with threads_for(out.size):
-            filter_matrix(self.s, self.start, lam, np.ascontiguousarray(coef, dtype=np.float64), out)
+            filter_matrix(self.s_unit, self.start, lam / self.unit,
+                          np.ascontiguousarray(coef, dtype=np.float64), out)
         return out
 
     def sums(self, lam: np.ndarray, a1=None, a2=None) -> tuple[np.ndarray, np.ndarray]:
         """Per-penalty ``sum_i a1[k, i] f_i`` (k1, L) and ``sum_i a2[k, i] f_i**2`` (k2, L)."""
+        o1, o2 = self.sums_unit(lam, a1, a2)
+        return o1 / self.unit, o2 / self.unit / self.unit
+
+    def sums_unit(self, lam: np.ndarray, a1=None, a2=None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`sums` with the filter in units of :attr:`unit`: ``f' = 1 / (s' + lam')``."""
         a1 = np.zeros((0, self.dim)) if a1 is None else np.ascontiguousarray(np.atleast_2d(a1), np.float64)
         a2 = np.zeros((0, self.dim)) if a2 is None else np.ascontiguousarray(np.atleast_2d(a2), np.float64)
         L = lam.shape[0]
         o1 = np.empty((a1.shape[0], L))
         o2 = np.empty((a2.shape[0], L))
         with threads_for(L * self.dim * (a1.shape[0] + a2.shape[0])):
-            filtered_sums(self.s, self.start, lam, a1, a2, o1, o2)
+            filtered_sums(self.s_unit, self.start, lam / self.unit, a1, a2, o1, o2)
         return o1, o2
 
     def df(self, lam: np.ndarray) -> np.ndarray:
         """Effective degrees of freedom ``sum_i s_i / (s_i + lam)`` over non-null components."""
-        o1, _ = self.sums(lam, a1=self.s)
+        o1, _ = self.sums_unit(lam, a1=self.s_unit)
         return o1[0]
 
 

@@ -33,6 +33,12 @@ def as_float_array(a, name: str, *, ndim: int | None = None, dtype=None) -> np.n
     return arr
 
 
+def _no_bool(v, name: str) -> None:
+    """``True`` is not the number 1 here: refuse booleans (scalars or arrays) by name."""
+    if isinstance(v, (bool, np.bool_)) or np.asarray(v).dtype == bool:
+        raise TypeError(f"{name} must be a real number or an array of them, got a boolean {v!r}")
+
+
 def _all_finite(arr: np.ndarray) -> bool:
     # Large C-contiguous matrices: one parallel Numba pass without the boolean temporary that
     # np.isfinite would allocate (40 MB for a 2000 x 20000 design).
@@ -58,8 +64,10 @@ def check_vector(v, length: int, name: str, *, dtype=np.float64) -> np.ndarray:
 
 
 def check_lam(lam) -> np.ndarray:
-    """Penalties: a finite scalar or 1-D array, returned as a non-empty float64 1-D array."""
-    lam = as_float_array(lam, "lam", dtype=np.float64)
+    """Penalties: a finite scalar or 1-D array, returned as a non-empty float64 1-D array that is a
+    fresh copy (never the caller's buffer). Booleans are refused."""
+    _no_bool(lam, "lam")
+    lam = np.array(as_float_array(lam, "lam", dtype=np.float64), copy=True)
     if lam.ndim > 1:
         raise ValueError(f"lam must be a scalar or a 1-D array, got shape {lam.shape}")
     lam = np.atleast_1d(lam)
@@ -69,8 +77,10 @@ def check_lam(lam) -> np.ndarray:
 
 
 def check_eps(eps) -> np.ndarray:
-    """Attack radii: finite, >= 0, scalar or 1-D; returned as a non-empty float64 1-D array."""
-    eps = as_float_array(eps, "eps", dtype=np.float64)
+    """Attack radii: finite, >= 0, scalar or 1-D; returned as a non-empty float64 1-D array that is a
+    fresh copy. Booleans are refused."""
+    _no_bool(eps, "eps")
+    eps = np.array(as_float_array(eps, "eps", dtype=np.float64), copy=True)
     if eps.ndim > 1:
         raise ValueError(f"eps must be a scalar or a 1-D array, got shape {eps.shape}")
     eps = np.atleast_1d(eps)
@@ -181,3 +191,21 @@ def check_cov(cov, p: int | None = None, name: str = "cov") -> np.ndarray:
     if w[0] < -1e-10 * scale * c.shape[0]:
         raise ValueError(f"{name} must be positive semi-definite, smallest eigenvalue {w[0]!r}")
     return np.ascontiguousarray(0.5 * (c + c.T))
+
+
+def check_sigma_gram(K: np.ndarray, name: str) -> None:
+    """A validated square float64 matrix that must be symmetric positive semi-definite (a Gram such
+    as ``X Sigma X^T``): symmetric, non-negative diagonal and ``|K_ij| <= sqrt(K_ii K_jj)``, the checks
+    that cost O(g^2) (a negative eigenvalue beyond these shows up as a negative quadratic form)."""
+    scale = float(np.abs(K).max()) if K.size else 0.0
+    tol = 1e-10 * scale
+    if not np.allclose(K, K.T, rtol=0.0, atol=tol):
+        raise ValueError(f"{name} must be symmetric (a Gram matrix such as X Sigma X^T)")
+    d = np.diag(K)
+    if np.any(d < -tol):
+        raise ValueError(f"{name} must be positive semi-definite: its diagonal has a negative entry "
+                         f"{float(d.min())!r}")
+    dd = np.sqrt(np.maximum(d, 0.0))
+    if np.any(np.abs(K) > np.outer(dd, dd) * (1.0 + 1e-8) + tol):
+        raise ValueError(f"{name} must be positive semi-definite: some |K_ij| exceeds "
+                         "sqrt(K_ii K_jj)")

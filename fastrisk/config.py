@@ -41,3 +41,19 @@ PARALLEL_MIN_WORK: int = 1 << 20
 #: a NumPy Gram followed by a SciPy eigh makes the two pools spin against each other on 2 cores
 #: (measured n=200, p=2000: 0.38 s with SciPy's eigh after NumPy's SYRK vs 0.0035 s all-NumPy).
 EIGH_DRIVER: str = "numpy"
+
+#: Numba threading layers fastrisk asks for, first available wins, unless the user chose one
+#: (``NUMBA_THREADING_LAYER`` or ``numba.config.THREADING_LAYER`` before ``import fastrisk``); see
+#: :mod:`fastrisk.runtime`. Both are fork-safe; Numba's own default on Linux without TBB is GNU
+#: OpenMP, which is not (a fork pool after any parallel call hangs). The layer is process-wide, so
+#: the user's own Numba code shares it: ``"tbb"`` is also thread-safe, ``"workqueue"`` is not
+#: (``nogil`` parallel functions called from two threads at once, or nested parallel regions, abort
+#: the process; fastrisk's own kernels hold the GIL and never overlap), so workqueue is only the
+#: fallback where no TBB runtime exists. ``"omp"`` is skipped on Linux (GNU OpenMP).
+#: Speed (``benchmarks/layers.py``: alternating processes, medians of per-round ratios to OpenMP; two
+#: runs of 7 rounds on a loaded 2-core machine, provisional): TBB 0.97x / 0.83x (l_inf path n=500,
+#: p=5000, L=1000), 0.81x / 0.95x (power-law l2 path), 0.84x / 0.77x (NTK Gram n=1500, d=300),
+#: 0.22x / 1.03x (n=300 sweep-sized path); workqueue 0.67x / 0.75x, 0.85x / 0.73x, 0.68x / 0.62x,
+#: 0.72x / 1.07x. No layer is slower than OpenMP beyond noise, and TBB and workqueue are within noise
+#: of each other, so the choice rests on safety: TBB, the only one both fork- and thread-safe.
+THREADING_LAYER: tuple[str, ...] = ("tbb", "workqueue")

@@ -26,11 +26,20 @@ def as_seed_sequence(seed) -> np.random.SeedSequence:
     """An int, a SeedSequence or None (fresh OS entropy) as a SeedSequence."""
     if isinstance(seed, np.random.SeedSequence):
         return seed
+    if isinstance(seed, (bool, np.bool_)):
+        raise TypeError(f"seed must be an int, a numpy.random.SeedSequence or None, got {seed!r}")
     if seed is None or isinstance(seed, (int, np.integer)):
         if seed is not None and seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         return np.random.SeedSequence(None if seed is None else int(seed))
     raise TypeError(f"seed must be an int, a numpy.random.SeedSequence or None, got {seed!r}")
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """A read-only C-contiguous float64 copy (never a view of the caller's array)."""
+    out = np.array(a, dtype=np.float64, order="C", copy=True)
+    out.setflags(write=False)
+    return out
 
 
 def _child(ss: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
@@ -55,11 +64,19 @@ class GaussianDesign:
     Attributes
     ----------
     p : int
-    cov : ndarray, (p,) for diagonal Sigma, (p, p) otherwise
-    theta_star : ndarray (p,)
+    cov : ndarray, (p,) for diagonal Sigma, (p, p) otherwise (read-only)
+    theta_star : ndarray (p,) (read-only)
     noise : float
     is_diagonal : bool
+
+    Notes
+    -----
+    A design is a value: it keeps read-only copies of ``spectrum``/``cov`` and ``theta_star``, so
+    changing the caller's arrays afterwards changes nothing, and its attributes cannot be reassigned
+    (make a new design instead). Paths may therefore cache what they computed for a design.
     """
+
+    __slots__ = ("_cov", "_p", "_theta_star", "_noise", "_is_diagonal", "_factor")
 
     def __init__(self, spectrum=None, theta_star=None, noise: float = 0.0, *, cov=None):
         if (spectrum is None) == (cov is None):
@@ -68,12 +85,30 @@ class GaussianDesign:
         p = c.shape[0]
         if theta_star is None:
             raise TypeError("theta_star is required: the ground-truth coefficients, shape (p,)")
-        self.cov = c
-        self.p = p
-        self.theta_star = np.ascontiguousarray(check_vector(theta_star, p, "theta_star"))
-        self.noise = check_noise(noise)
-        self.is_diagonal = c.ndim == 1
+        self._cov = _frozen(c)
+        self._p = p
+        self._theta_star = _frozen(check_vector(theta_star, p, "theta_star"))
+        self._noise = check_noise(noise)
+        self._is_diagonal = c.ndim == 1
         self._factor = None
+
+    def __getstate__(self):
+        return {"cov": self._cov, "theta_star": self._theta_star, "noise": self._noise}
+
+    def __setstate__(self, state):
+        # unpickled arrays come back writeable: freeze them again (already validated once)
+        self._cov = _frozen(state["cov"])
+        self._p = self._cov.shape[0]
+        self._theta_star = _frozen(state["theta_star"])
+        self._noise = float(state["noise"])
+        self._is_diagonal = self._cov.ndim == 1
+        self._factor = None
+
+    cov = property(lambda self: self._cov, doc="Covariance: (p,) diagonal or (p, p), read-only.")
+    theta_star = property(lambda self: self._theta_star, doc="Ground truth (p,), read-only.")
+    p = property(lambda self: self._p, doc="Number of features.")
+    noise = property(lambda self: self._noise, doc="Label-noise standard deviation.")
+    is_diagonal = property(lambda self: self._is_diagonal, doc="Whether Sigma is diagonal.")
 
     # ----------------------------------------------------------------------------- population
     @property
@@ -120,6 +155,7 @@ class GaussianDesign:
         if not self.is_diagonal:
             raise ValueError("iter_blocks needs a diagonal covariance; a 2-D cov mixes all columns")
         n = check_positive_int(n, "n")
+        dtype = _check_float_dtype(dtype)
         ss = as_seed_sequence(seed)
         g = config.GEN_BLOCK
         step = g if block is None else g * max(1, -(-check_positive_int(block, "block") // g))
@@ -157,9 +193,9 @@ class GaussianDesign:
         y : ndarray (n,), float64, ``X @ theta_star + noise * z`` computed in float64
         """
         n = check_positive_int(n, "n")
-        dtype = np.dtype(dtype)
-        if dtype not in (np.float32, np.float64):
-            raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+        dtype = _check_float_dtype(dtype)
+        if block is not None:
+            check_positive_int(block, "block")
         ss = as_seed_sequence(seed)
         X = np.empty((n, self.p), dtype=dtype)
         signal = np.zeros(n)
@@ -193,6 +229,17 @@ class GaussianDesign:
     def __repr__(self) -> str:
         kind = "diagonal" if self.is_diagonal else "full"
         return f"GaussianDesign(p={self.p}, cov={kind}, noise={self.noise:g})"
+
+
+def _check_float_dtype(dtype) -> np.dtype:
+    """float32 or float64 (the dtypes a design can be drawn in), else TypeError naming ``dtype``."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from exc
+    if dt not in (np.float32, np.float64):
+        raise TypeError(f"dtype must be float32 or float64, got {dt}")
+    return dt
 
 
 def _as_design(design) -> GaussianDesign:

@@ -6,7 +6,7 @@ Conventions (fixed across the package):
   is derived, never asked for;
 - standard (excess) risk ``R(theta) = ||theta - theta_star||_Sigma^2``;
 - adversarial risk, ``target=``:
-  ``"clean"``: ``E_x max_delta ((x + delta)^T theta - x^T theta_star)^2`` (the paper's robust ground truth);
+  ``"clean"``: ``E_x max_delta ((x + delta)^T theta - x^T theta_star)^2`` (Hao & Zhang's robust ground truth);
   ``"noisy"``: ``E_{x,y} max_delta (y - (x + delta)^T theta)^2`` (Javanmard et al.; Ribeiro & Schon);
   ``"consistent"`` (l2 only): ``delta`` restricted to the orthogonal complement of theta_star
   (Donhauser et al.).
@@ -18,6 +18,7 @@ relevant dual norm of theta: ``R_eps = a^2 + 2 sqrt(2/pi) eps a b + eps^2 b^2``.
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 import numpy as np
 
@@ -48,10 +49,18 @@ SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
 def lq_norm(theta, q: float) -> float:
-    """``||theta||_q`` for q in [1, inf] (q = inf is the max-abs norm)."""
+    """``||theta||_q`` for q in [1, inf] (q = inf is the max-abs norm), for entries of any
+    representable size: computed on ``theta / max|theta|`` (an exact power-of-2 scaling), so neither
+    ``|theta|**q`` overflowing (1e200) nor underflowing (1e-200) changes the answer."""
     q = check_q(q)
     theta = as_float_array(theta, "theta", ndim=1, dtype=np.float64)
-    return float(np.linalg.norm(theta, ord=np.inf if math.isinf(q) else q))
+    m = float(np.max(np.abs(theta))) if theta.size else 0.0
+    if m == 0.0:
+        return 0.0
+    if math.isinf(q):
+        return m
+    scale = math.ldexp(1.0, math.frexp(m)[1])  # power of 2 just above max|theta|
+    return float(np.linalg.norm(theta / scale, ord=q)) * scale
 
 
 def optimal_perturbation(theta, eps: float, norm: float = 2, sign: float = 1.0) -> np.ndarray:
@@ -67,6 +76,10 @@ def optimal_perturbation(theta, eps: float, norm: float = 2, sign: float = 1.0) 
     if eps_arr.size != 1:
         raise ValueError("eps must be a single radius here")
     theta = as_float_array(theta, "theta", ndim=1, dtype=np.float64)
+    if isinstance(sign, bool) or not isinstance(sign, Real):
+        raise TypeError(f"sign must be a finite real number (its sign is used; 0 counts as +), got {sign!r}")
+    if not math.isfinite(sign):
+        raise ValueError(f"sign must be a finite real number (its sign is used; 0 counts as +), got {sign!r}")
     sgn = 1.0 if sign >= 0 else -1.0
     u = np.zeros_like(theta)
     if not np.any(theta):
@@ -146,7 +159,9 @@ def ground_truth_adversarial_risk(theta_star, eps, norm: float = 2, target: str 
     noise = check_noise(noise)
     eps = check_eps(eps)
     ts = as_float_array(theta_star, "theta_star", ndim=1, dtype=np.float64)
-    b = 0.0 if target == "consistent" else float(np.linalg.norm(ts, ord=q))
+    if ts.size == 0:
+        raise ValueError("theta_star is empty: give the ground-truth coefficients, shape (p,) with p >= 1")
+    b = 0.0 if target == "consistent" else lq_norm(ts, q)
     return _closed_form(np.zeros(1), np.array([b]), eps, target, noise)[0]
 
 
@@ -158,6 +173,12 @@ def distribution_free_bounds(S, b, eps) -> tuple[np.ndarray, np.ndarray]:
     """
     S = np.atleast_1d(as_float_array(S, "S", dtype=np.float64))
     b = np.atleast_1d(as_float_array(b, "b", dtype=np.float64))
+    if S.ndim != 1 or S.shape != b.shape:
+        raise ValueError(f"S and b must be 1-D of one length, got shapes {S.shape} and {b.shape}")
+    if np.any(S < 0):
+        raise ValueError(f"S must be >= 0 (a risk), got min {float(S.min())!r}")
+    if np.any(b < 0):
+        raise ValueError(f"b must be >= 0 (a dual norm), got min {float(b.min())!r}")
     eps = check_eps(eps)
     eb = eps[None, :] * b[:, None]
     return S[:, None] + eb**2, (np.sqrt(S)[:, None] + eb) ** 2

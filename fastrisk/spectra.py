@@ -7,6 +7,7 @@ Index convention: eigenvalue ``k`` runs over ``k = 1, ..., p`` as in Bartlett, L
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 import numpy as np
 
@@ -15,15 +16,21 @@ from ._validation import check_positive_int
 __all__ = ["isotropic", "power_law", "bllt_log", "two_level", "spiked", "tail_mass"]
 
 
+def _real(v, name: str, what: str) -> float:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, Real):
+        raise TypeError(f"{name} must be a real number {what}, got {v!r}")
+    return float(v)
+
+
 def _positive(v, name: str) -> float:
-    v = float(v)
+    v = _real(v, name, "> 0")
     if not np.isfinite(v) or v <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
     return v
 
 
 def _nonneg(v, name: str) -> float:
-    v = float(v)
+    v = _real(v, name, ">= 0")
     if not np.isfinite(v) or v < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
     return v
@@ -70,7 +77,7 @@ def two_level(
 
     Decaying form (Bartlett et al. 2020, Thm 6, second example):
     ``lambda_j = high * exp(-j / tau) + low``, j = 1..p. Benign when ``p = omega(n)`` and
-    ``n exp(-o(n)) = low * p = o(n)``; the paper's instance is ``tau = 2``, ``p = n**1.5``,
+    ``n exp(-o(n)) = low * p = o(n)``; the reproduction's instance is ``tau = 2``, ``p = n**1.5``,
     ``low * p = n**0.5``. In float64 only about ``2 tau ln(high / low) + 75 tau`` leading eigenvalues
     differ from ``low``, so Sigma is exactly ``low * I`` plus a low-rank diagonal part, which
     :class:`fastrisk.RidgePath` detects and exploits.
@@ -116,15 +123,22 @@ def tail_mass(kind: str, p: int, **params) -> float:
     """
     from scipy import integrate
 
+    allowed = {"power_law": {"a", "scale"}, "bllt_log": {"a", "beta", "scale"}}
+    if not isinstance(kind, str) or kind not in allowed:
+        raise ValueError(f"kind must be 'power_law' or 'bllt_log', got {kind!r}")
+    unknown = set(params) - allowed[kind]
+    if unknown:
+        raise TypeError(f"tail_mass({kind!r}) got unexpected keyword(s) {sorted(unknown)}; it takes "
+                        f"{sorted(allowed[kind])}")
     p = check_positive_int(p, "p")
-    scale = params.get("scale", 1.0)
-    a = params.get("a", 1.0)
+    scale = _positive(params.get("scale", 1.0), "scale")
+    a = _nonneg(params.get("a", 1.0), "a")
     if kind == "power_law":
         if a <= 1:
             return float("inf")
         return scale * (p + 0.5) ** (1 - a) / (a - 1)
     if kind == "bllt_log":
-        beta = params.get("beta", 2.0)
+        beta = _nonneg(params.get("beta", 2.0), "beta")
         if a < 1 or (a == 1 and beta <= 1):
             return float("inf")
 

@@ -58,7 +58,7 @@ def expected_max_abs(mu, s, mult):
 
 # ----------------------------------------------------------------------------- equivalents
 def kappa_brentq(spectrum, n, lam):
-    """kappa for each unnormalised penalty: the obvious per-penalty brentq (paper.md 6.1)."""
+    """kappa for each unnormalised penalty: the obvious per-penalty brentq (docs/math.md 6)."""
     s = np.asarray(spectrum, dtype=float)
     out = []
     for lm in np.atleast_1d(lam):
@@ -75,7 +75,7 @@ def kappa_brentq(spectrum, n, lam):
 
 
 def ridge_equivalent(spectrum, theta_star, noise, n, lam):
-    """Direct formulas of paper.md 6.2 at the brentq kappa (lam >= 0)."""
+    """Direct formulas of docs/math.md 6-7 at the brentq kappa (lam >= 0)."""
     s = np.asarray(spectrum, dtype=float)
     th = np.asarray(theta_star, dtype=float)
     pos = s > 0
@@ -141,7 +141,7 @@ def oracle_path(spectrum, theta_star, mu):
 
 # ----------------------------------------------------------------------------- conditional on X
 def conditional_moments(X, spectrum, theta_star, noise, lam):
-    """Exact E_eps R_0 and E_eps ||theta_hat||_2^2 given X (paper.md 2.5), unnormalised lam >= 0, n <= p.
+    """Exact E_eps R_0 and E_eps ||theta_hat||_2^2 given X (docs/math.md 3), unnormalised lam >= 0, n <= p.
 
     theta_hat = X^T (X X^T + lam I)^{-1} y;
     E_eps R_0 = ||(I - S) theta*||_Sigma^2 + sigma^2 tr(M X Sigma X^T M),

@@ -20,7 +20,7 @@ def test_presets_values():
     np.testing.assert_array_equal(spectra.two_level(4, 0.5, high=2.0, k=1), [2, 0.5, 0.5, 0.5])
     tl = spectra.two_level(1000, 0.01, tau=2.0)
     np.testing.assert_allclose(tl[:2], [math.exp(-0.5) + 0.01, math.exp(-1.0) + 0.01])
-    # paper.md 4.1 table: n = 100, p = 1000, n / tr(Sigma) = 8.7
+    # two-level reference: n = 100, p = 1000, n / tr(Sigma) = 8.7
     assert abs(100 / tl.sum() - 8.67) < 0.01
     for s in (spectra.power_law(50), spectra.bllt_log(50), tl):
         assert np.all(np.diff(s) <= 0)

@@ -1,4 +1,4 @@
-"""The identities of shared/research/paper.md section 7, items 1-10 (and 21), with stated tolerances.
+"""Exact identities of the ridge path and the attacks (docs/math.md sections 1-4), stated tolerances.
 
 Exact identities: ~1e-8 relative in float64. Monte Carlo: within 4 standard errors, fixed seeds.
 """

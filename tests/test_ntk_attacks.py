@@ -1,4 +1,4 @@
-"""Input gradients and adversarial risks of the NTK predictors (paper.md section 7 item 20)."""
+"""Input gradients and adversarial risks of the NTK predictors (docs/math.md section 10)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_gradient_matches_finite_differences(train, width, sym):
 
 
 def test_infinite_width_gradient_formula_of_paper():
-    """grad_x K_W(x, x_i) = x_i (pi - arccos u)/(2 pi) + <x,x_i>/(2 pi sqrt(1-u^2)) grad u (paper 4.3)."""
+    """grad_x K_W(x, x_i) = x_i (pi - arccos u)/(2 pi) + <x,x_i>/(2 pi sqrt(1-u^2)) grad u (math.md 10)."""
     X, _, Z = _data(n=1, m=1)
     x, xi = Z[0], X[0]
     fit = TwoLayerNTK(None).fit(X, np.array([1.0]), 0.0)

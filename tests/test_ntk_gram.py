@@ -1,4 +1,4 @@
-"""NTK Grams: paper.md section 7 item 17 (kernels) and 18 (linearisation), and the finite-width Gram."""
+"""NTK Grams: arc-cosine kernels and their linearisation (docs/math.md section 10), finite-width Gram."""
 
 from __future__ import annotations
 
@@ -147,7 +147,7 @@ def _spiked_design(n, d, power, seed):
 
 @pytest.mark.parametrize("train", TRAINS)
 def test_linearization_matches_exact_gram(train):
-    """paper.md 7.18: relative operator-norm error a few percent at n=200, d=2000, lam_k = k^-0.3,
+    """Linearisation (math.md 10): relative operator-norm error some percent at n=200, d=2000, lam_k = k^-0.3,
     and smaller for an isotropic design (larger effective rank)."""
     X, lam = _spiked_design(200, 2000, 0.3, 9)
     K = ntk_gram(X, train=train)

@@ -1,4 +1,4 @@
-"""Lazy training (paper.md section 7 item 19) and bad input to the NTK layer."""
+"""Lazy training (docs/math.md section 10) and bad input to the NTK layer."""
 
 from __future__ import annotations
 

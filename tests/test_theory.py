@@ -124,7 +124,7 @@ def test_isotropic_closed_form_equals_general(p, n):
 
 @pytest.mark.parametrize("gamma,risk,norm2", [(2.0, 1.5, 1.5), (0.5, 1.0, 2.0)])
 def test_hmrt_isotropic_limits(gamma, risk, norm2):
-    # paper.md section 7 item 13
+    # HMRT isotropic limits (docs/math.md section 6)
     assert T.hmrt_ridgeless_isotropic(gamma, 1.0, 1.0) == pytest.approx((risk, norm2), rel=1e-14)
     n = 200
     p = int(gamma * n)
@@ -137,7 +137,7 @@ def test_hmrt_isotropic_limits(gamma, risk, norm2):
 
 @pytest.mark.parametrize("name", ["spiked", "bllt_log", "power_law"])
 def test_hmrt_general_ridgeless_equals_kappa_form(name):
-    # paper.md section 7 item 14: kappa_0 = 1 / (c_0 gamma), same B and V
+    # HMRT general Sigma (docs/math.md 6): kappa_0 = 1 / (c_0 gamma), same B and V
     s = _presets()[name]
     th = _theta(P)
     h = T.hmrt_ridgeless(s, th, 0.5, N)
@@ -192,8 +192,8 @@ def test_negative_lam(p):
 
 
 def test_paper_check_15_values():
-    # paper.md section 7 item 15: spiked, n=300, p=1500, sigma=0.5 -> R_0 ~ 0.088, E||theta||^2 ~ 1.68.
-    # The brief does not state theta*; ||theta*||^2 = 0.55 on a spike reproduces both numbers.
+    # reference values: spiked, n=300, p=1500, sigma=0.5 -> R_0 ~ 0.088, E||theta||^2 ~ 1.68.
+    # theta* was not recorded with them; ||theta*||^2 = 0.55 on a spike reproduces both numbers.
     s = fr.spectra.spiked(P, 10, 1.0, 0.05)
     th = np.zeros(P)
     th[0] = math.sqrt(0.55)
@@ -203,7 +203,7 @@ def test_paper_check_15_values():
 
 
 def test_paper_table_41_two_level():
-    # paper.md 4.1 table: two-level, theta* = e_1, sigma = 1; n = 100, p = 1000 -> kappa_0 0.094,
+    # reference values: two-level, theta* = e_1, sigma = 1; n = 100, p = 1000 -> kappa_0 0.094,
     # R_0 0.149, ||theta||^2 11.5, n / tr Sigma 8.7 (eps_n p_n = n^0.5, tau = 2)
     n, p = 100, 1000
     s = fr.spectra.two_level(p, n**0.5 / p, tau=2)
@@ -235,7 +235,7 @@ def test_adversarial_equivalent_is_closed_form_of_equivalent():
     clean = T.adversarial_equivalent(s, th, 0.5, N, lam, eps, norm=2, target="clean")
     assert np.all(cons <= clean + 1e-15)
     np.testing.assert_allclose(cons[:, 0], eq.risk)
-    # attack-norm ordering (paper.md 7 item 10): l_inf >= l_2 >= l_1
+    # attack-norm ordering (docs/math.md 2): l_inf >= l_2 >= l_1
     r1, r2, ri = (T.adversarial_equivalent(s, th, 0.5, N, lam, eps, norm=q) for q in (1, 2, np.inf))
     assert np.all(ri >= r2) and np.all(r2 >= r1)
 
@@ -273,7 +273,7 @@ def test_critical_index_examples():
 
 
 def test_benign_quantities_decrease_on_benign_presets():
-    # paper.md 7 item 16: on a benign sequence r0/n, k*/n, n/R_k* all decrease with n
+    # BLLT (docs/math.md 5): on a benign sequence r0/n, k*/n, n/R_k* all decrease with n
     reps = [T.benign_report(fr.spectra.bllt_log(n * n // 4), n) for n in (100, 300, 1000)]
     for f in ("r0_over_n", "kstar_over_n", "n_over_Rkstar"):
         v = [getattr(r, f) for r in reps]
@@ -309,7 +309,7 @@ def test_benign_report_formulas():
 
 # ------------------------------------------------------------------------------ bounds
 def test_minnorm_conditional_bounds_and_mc():
-    # paper.md 7 item 11: E_eps ||theta||^2 - ||P theta*||^2 = sigma^2 tr((X X^T)^-1)
+    # docs/math.md 3: E_eps ||theta||^2 - ||P theta*||^2 = sigma^2 tr((X X^T)^-1)
     #                      >= sigma^2 n^2 / tr(X X^T)
     s = fr.spectra.spiked(600, 5, 1.0, 0.05)
     th = _theta(600)

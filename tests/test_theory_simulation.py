@@ -1,7 +1,7 @@
 """Deterministic equivalents against simulation with fixed seeds (n = 300, p = 1500).
 
 Risk and E||theta||^2 are compared through their exact expectation over the label noise given X
-(paper.md 2.5, ``naive_theory.conditional_moments``), averaged over 40 designs drawn with
+(docs/math.md 3, ``naive_theory.conditional_moments``), averaged over 40 designs drawn with
 ``GaussianDesign.sample``: this removes the label-noise part of the Monte Carlo error, so a 5% tolerance is
 meaningful at n = 300. The l1 / l_inf norms and the adversarial risk are the realised values of
 ``RidgePath`` averaged over 16 seeds. Measured standard errors of the means are below 2% (risk, norm2)
@@ -57,7 +57,7 @@ def test_risk_and_norm2_vs_simulation(name):
 
 
 def test_paper_check_15_vs_simulation():
-    # paper.md 7 item 15 (theta* with ||theta*||^2 = 0.55 on a spike, see test_theory): simulation
+    # spiked reference (theta* with ||theta*||^2 = 0.55 on a spike, see test_theory): simulation
     # 0.086 and 1.65 there; ours within 5% of our own simulation
     s = SPECTRA["spiked"]()
     th = np.zeros(P)

@@ -1,4 +1,5 @@
-"""Thread control for the parallel kernels: small calls run on one thread.
+"""Thread control for the parallel kernels: small calls run on one thread (the user-facing switch is
+:func:`fastrisk.threads`; this one only lowers the count, never raises it).
 
 On these 2-core machines a Numba parallel region and the OpenBLAS pool around it spin against each
 other; for small calls the pool costs more than it saves (n=300, p=1500, 100 penalties, l_inf risk:

@@ -3,7 +3,7 @@
 ``f(x) = m^-1/2 sum_r a_r relu(w_r^T x)``; kernels, the kernel ridge path (interpolation included),
 input gradients and adversarial attacks for the nonlinear predictor, the lazy-training check and the
 high-dimensional linearisation. Conventions: unnormalised penalty ``(K + lam I)^{-1}``; attack ball
-``|delta|_p <= eps``; clean target ``f*(x)`` (values or ``x^T theta*``). See paper.md section 4.3.
+``|delta|_p <= eps``; clean target ``f*(x)`` (values or ``x^T theta*``). See docs/math.md section 10.
 """
 
 from .attacks import METHODS, LinearPredictor, adversarial_risk

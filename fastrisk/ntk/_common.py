@@ -34,7 +34,7 @@ def check_width(width, symmetric_init: bool = False) -> int | None:
     """``None`` (infinite width) or an integer >= 1 (even with a symmetric initialisation)."""
     if width is None:
         return None
-    if isinstance(width, float) and math.isinf(width):
+    if isinstance(width, float) and math.isinf(width) and width > 0:
         return None
     m = check_positive_int(width, "width")
     if symmetric_init and m % 2:

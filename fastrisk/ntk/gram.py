@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg.blas as _blas
 
+from .._validation import _all_finite
 from ..kernels.ntk import (
     finite_combine,
     mirror_lower,
@@ -51,7 +52,7 @@ def ntk_gram(X: ArrayLike, X2: ArrayLike | None = None, train: str = "first", wi
     X2 : array_like (n2, d), optional
         Second set of inputs; ``None`` gives the symmetric (n, n) Gram of X (half the work).
     train : {"first", "second", "both"}
-        Which layers are trained: first layer W (the paper's default), second layer a, or both.
+        Which layers are trained: first layer W (the usual setting), second layer a, or both.
     width : int or None
         ``None``: infinite-width analytic kernel. An int m: the empirical NTK at a seeded init.
     seed : int, SeedSequence or None
@@ -85,10 +86,17 @@ def ntk_gram(X: ArrayLike, X2: ArrayLike | None = None, train: str = "first", wi
         X2 = check_inputs(X2, "X2", d=X.shape[1])
         if X2.dtype != X.dtype:
             X, X2 = X.astype(np.float64, copy=False), X2.astype(np.float64, copy=False)
-    if m is None:
-        return _infinite_gram(X, X2, mode)
-    m_eff = m // 2 if symmetric_init else m
-    return _finite_gram(X, X2, mode, m_eff, seed_entropy(seed))
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: a clear error below
+        if m is None:
+            G = _infinite_gram(X, X2, mode)
+        else:
+            m_eff = m // 2 if symmetric_init else m
+            G = _finite_gram(X, X2, mode, m_eff, seed_entropy(seed))
+    if not _all_finite(G):
+        raise ValueError(f"the NTK Gram overflows {G.dtype}: X {'and X2 are' if X2 is not None else 'is'} "
+                         "too large (the Gram of c X is c^2 times that of X: divide X by its largest "
+                         "entry)")
+    return G
 
 
 def linear_to_ntk(G: np.ndarray, mode: int, norms1: np.ndarray | None = None,

@@ -4,7 +4,7 @@ A wide network trained from ``theta_0`` by gradient descent with a small step on
 ``(1/2) sum_i (f(x_i; theta) - y_i)^2`` moves its parameters little ("lazy") and ends at the
 minimum-``|theta - theta_0|`` interpolator of its linearisation: the kernel interpolator
 ``f_0 + k_m(x)^T K_m^{-1} (y - f_0(X))`` of the empirical NTK at init, with squared displacement
-``|theta - theta_0|^2 = (y - f_0)^T K_m^{-1} (y - f_0)`` (paper.md 4.3). The gap closes as m grows
+``|theta - theta_0|^2 = (y - f_0)^T K_m^{-1} (y - f_0)`` (docs/math.md section 10). The gap closes as m grows
 (at rate about m^-1/2). :func:`train_gd` runs the real nonlinear network; :func:`lazy_training_check`
 compares it with the kernel predictors over a list of widths.
 
@@ -149,7 +149,11 @@ def train_gd(X: ArrayLike, y: ArrayLike, width: int, train: str = "first", seed=
     if isinstance(tol, bool) or not isinstance(tol, Real) or not (math.isfinite(tol) and tol >= 0):
         raise ValueError(f"tol must be a finite number >= 0 (relative residual), got {tol!r}")
     if lr is None:
-        lr = 1.0 / float(np.linalg.eigvalsh(net.gram(X))[-1])
+        top = float(np.linalg.eigvalsh(net.gram(X))[-1])
+        if not top > 0:
+            raise ValueError("X gives an all-zero NTK Gram at init (e.g. X is all zero): gradient "
+                             "descent cannot move and the default step 1 / lambda_max is undefined")
+        lr = 1.0 / top
     elif isinstance(lr, bool) or not (isinstance(lr, Real) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a finite step size > 0, got {lr!r}")
     lr = float(lr)
@@ -199,6 +203,11 @@ def lazy_training_check(X: ArrayLike, y: ArrayLike, X_test: ArrayLike, widths, t
     X = np.ascontiguousarray(check_inputs(X, "X"), dtype=np.float64)
     X_test = np.ascontiguousarray(check_inputs(X_test, "X_test", d=X.shape[1]), dtype=np.float64)
     y = check_vector(y, X.shape[0], "y")
+    if isinstance(widths, (str, bytes)) or not np.iterable(widths):
+        raise TypeError(f"widths must be a sequence of network widths (ints >= 1), got {widths!r}")
+    widths = [check_positive_int(m, "widths[i]") for m in widths]
+    if not widths:
+        raise ValueError("widths is empty: give at least one network width")
     inf_pred = TwoLayerNTK(None, train=train).fit(X, y, 0.0).predict(X_test)[:, 0]
     rows = []
     for m in widths:

@@ -1,4 +1,4 @@
-"""High-dimensional linearisation of the NTK Gram (El Karoui 2010; Liang & Rakhlin 2020; paper.md 4.3).
+"""High-dimensional linearisation of the NTK Gram (El Karoui 2010; Liang & Rakhlin 2020; docs/math.md 10).
 
 Write ``K(x, x') = |x||x'| g(u)``, ``g(u) = g_0 + g_1 u + g_2 u^2 + ...``. When the effective rank
 ``(tr Sigma)^2 / tr(Sigma^2)`` is large, ``|x_i|^2 ~ tau = tr Sigma`` and off-diagonal u -> 0, so::
@@ -68,6 +68,9 @@ def linearized_gram(X: ArrayLike, train: str = "first", trace: float | None = No
     G = X @ X.T
     diag = np.diag(G).copy()
     tau = float(diag.mean()) if trace is None else _check_trace(trace, "trace")
+    if not tau > 0:
+        raise ValueError("X is all zero, so the default trace (mean |x_i|^2) is 0; the linearised Gram "
+                         "divides by it: pass trace= (tr Sigma > 0) or a non-zero X")
     if trace_sq is None:
         if n < 2:
             raise ValueError("trace_sq cannot be estimated from one row; pass it")

@@ -3,7 +3,7 @@
 Network: ``f(x; W, a) = m^-1/2 sum_r a_r relu(w_r^T x)`` with ``w_r ~ N(0, I_d)``, ``a_r ~ Unif{+-1}``
 (seeded, see :mod:`fastrisk.ntk._common`). Lazy training of the chosen layers from ``theta_0`` by
 gradient descent on ``(1/2) sum_i (f(x_i) - y_i)^2`` plus ``(lam/2) |theta - theta_0|^2`` gives the
-linearised predictor (paper.md 4.3)::
+linearised predictor (Jacot et al. 2018; Chizat et al. 2019; docs/math.md section 10)::
 
     f_hat(x) = f_0(x) + k(x)^T (K + lam I)^{-1} (y - f_0(X)),     f_0 = f(.; theta_0)
 
@@ -13,7 +13,7 @@ with K the empirical NTK at ``theta_0`` (finite width) or the analytic one (``wi
 
 Input gradients: analytic for the infinite-width kernels; for finite width the linearised network's
 gradient is exact almost everywhere (activation patterns are piecewise constant, so the ``dk_0/du`` term
-of the infinite-width gradient is absent: paper.md 4.3 pitfall). Use PGD with a finite radius, or the
+of the infinite-width gradient is absent: docs/math.md section 10). Use PGD with a finite radius, or the
 infinite-width model, when comparing with NTK theory.
 """
 
@@ -49,7 +49,7 @@ class TwoLayerNTK:
     width : int or None
         Number of neurons m; ``None`` is the infinite-width limit (analytic arc-cosine kernels).
     train : {"first", "second", "both"}
-        Trained layers: first layer W (paper default), second layer a, or both.
+        Trained layers: first layer W (the usual lazy-training setting), second layer a, or both.
     seed : int, SeedSequence or None
         Initialisation seed (finite width); ``None`` draws fresh entropy, kept in ``self.entropy``.
     symmetric_init : bool

@@ -107,8 +107,8 @@ class KernelRidgePath(SpectralPath):
     def rkhs_norm_sq(self) -> np.ndarray:
         """``beta^T K beta = sum_i s_i z_i^2 / (s_i + lam)^2`` per penalty, (L,); for the NTK with
         ``f_0 = 0`` this is the squared parameter displacement ``||theta - theta_0||^2``."""
-        _, o2 = self.spec.sums(self.lam, a2=self.spec.s * self._z**2)
-        return o2[0]
+        _, o2 = self.spec.sums_unit(self.lam, a2=self.spec.s_unit * self._z**2)  # any scale of K
+        return o2[0] / self.spec.unit
 
     displacement_norm_sq = rkhs_norm_sq
 
@@ -117,9 +117,10 @@ class KernelRidgePath(SpectralPath):
         full-rank Gram)."""
         # residual in the eigenbasis: z_i lam / (s_i + lam) on kept components, z_i on null ones
         st = self.spec.start
-        _, o2 = self.spec.sums(self.lam, a2=self._z**2)
+        _, o2 = self.spec.sums_unit(self.lam, a2=self._z**2)
         null = float(np.sum(self._z[:st] ** 2))
-        return (self.lam**2 * o2[0] + null) / self.n
+        lamu = self.lam / self.spec.unit
+        return (lamu**2 * o2[0] + null) / self.n
 
     def standard_risk(self, K_test: ArrayLike, f_star: ArrayLike) -> np.ndarray:
         """Test-sample standard risk ``mean_j (f_hat(x_j) - f_star(x_j))^2`` per penalty, (L,).

@@ -12,7 +12,7 @@ trade-off mechanism bounds), :mod:`.frontier` (oracle frontier, gap), :mod:`.iso
 
 from .bounds import MinNormBound, TradeoffBound, minnorm_adversarial_lower_bound, tradeoff_product_bound
 from .equivalents import RidgeEquivalent, adversarial_equivalent, effective_regularization, ridge_equivalent
-from .frontier import FrontierGap, OracleFrontier, frontier_gap, oracle_frontier
+from .frontier import FrontierGap, OracleFrontier, frontier_gap, oracle_frontier, pareto_frontier
 from .isotropic import IsotropicRidge, hmrt_ridgeless, hmrt_ridgeless_isotropic, isotropic_ridge
 from .ranks import BenignReport, benign_report, critical_index, effective_ranks, tail_sums
 
@@ -35,6 +35,7 @@ __all__ = [
     "isotropic_ridge",
     "minnorm_adversarial_lower_bound",
     "oracle_frontier",
+    "pareto_frontier",
     "ridge_equivalent",
     "tail_sums",
     "tradeoff_product_bound",

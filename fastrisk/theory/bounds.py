@@ -1,7 +1,7 @@
-"""Lower bounds behind the paper's two linear results, in their mechanism form (paper.md 2.5, 4.1, 4.2).
+"""Lower bounds behind Hao & Zhang's (2024) two linear results, in mechanism form (docs/math.md 3, 8).
 
 These are *mechanism* bounds, not reproductions of Hao and Zhang's theorems: the exact hypotheses,
-constants and radius scalings of the paper were not available (paper.md section 0). What is exact here:
+constants and radius scalings of the paper (arXiv:2401.12236) are not reproduced. What is exact here:
 
 - the conditional identity ``E_eps ||theta_hat||_2^2 = ||P theta*||^2 + sigma^2 tr((X X^T)^{-1})`` of the
   min-norm interpolator (n <= p, X X^T invertible) and the Cauchy-Schwarz bound
@@ -66,7 +66,7 @@ class MinNormBound:
 def minnorm_adversarial_lower_bound(spectrum: ArrayLike, n: int, noise: float, eps: ArrayLike | None = None,
                                     *, X: ArrayLike | None = None, k: int | None = None,
                                     c: float = 1.0) -> MinNormBound:
-    """The min-norm vulnerability mechanism of paper.md 4.1: ``||theta_hat||^2`` is at least of order
+    """The min-norm vulnerability mechanism (docs/math.md section 8): ``||theta_hat||^2`` is at least of order
     ``sigma^2 n / tr(Sigma)``, so an l2 attack of radius eps costs at least ``eps^2`` times that.
 
     Parameters
@@ -128,7 +128,7 @@ def minnorm_adversarial_lower_bound(spectrum: ArrayLike, n: int, noise: float, e
 
 @dataclass(frozen=True)
 class TradeoffBound:
-    """The "uncertainty principle" of paper.md 4.2 in deterministic-equivalent form.
+    """The "uncertainty principle" (docs/math.md section 8) in deterministic-equivalent form.
 
     For every penalty whose effective regularisation kappa lies in ``[kappa_lo, kappa_hi]``
     (``= [tail_threshold, signal_threshold]``)::
@@ -163,7 +163,7 @@ def tradeoff_product_bound(spectrum: ArrayLike, theta_star: ArrayLike, noise: fl
     """Lower bound on bias x noise-norm (and on ``R_0 (R_eps - R_0)``) along the ridge path.
 
     This is the mechanism of the paper's trade-off result (ii) in deterministic-equivalent form
-    (paper.md 4.2); the exact hypotheses of the paper's theorem are *not* reproduced. It holds, by two
+    (docs/math.md 8); the exact hypotheses of the paper's theorem are *not* reproduced. It holds, by two
     elementary inequalities, for every penalty whose kappa (see :func:`ridge_equivalent`) lies in
     ``[tail_threshold, signal_threshold]``; it says nothing about penalties outside that window.
 

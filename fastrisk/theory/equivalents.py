@@ -10,14 +10,14 @@ Conventions
   there.
 - ``noise``: the label-noise standard deviation sigma (not the variance).
 
-The effective regularisation kappa solves (paper.md section 6.1)::
+The effective regularisation kappa solves (Cheng & Montanari 2022; Bach 2024; docs/math.md section 6)::
 
     kappa - l = (kappa / n) df_1(kappa),   df_1(kappa) = sum_i lam_i / (lam_i + kappa),
 
 on the branch where ``df_2(kappa) = sum_i lam_i^2 / (lam_i + kappa)^2 < n``; there
 ``l(kappa) = kappa (1 - df_1(kappa) / n)`` is explicit and strictly increasing (its derivative is
 ``1 - df_2 / n``), so kappa is the unique monotone root. Then, with ``d = df_2 / n``
-(section 6.2)::
+(docs/math.md sections 6-7)::
 
     bias  = kappa^2 sum theta*_i^2 lam_i / (lam_i + kappa)^2 / (1 - d)
     var   = sigma^2 d / (1 - d),  risk = bias + var,  tau^2 = sigma^2 + risk
@@ -71,6 +71,7 @@ from ..kernels.theory import (
     support_norm1,
 )
 from ..risk import _closed_form
+from . import _scale
 
 __all__ = ["RidgeEquivalent", "ridge_equivalent", "adversarial_equivalent", "effective_regularization"]
 
@@ -394,7 +395,7 @@ def _validate(spectrum, theta_star, noise, n, lam):
 
 def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n: int, lam: ArrayLike,
                      *, sequence_norms: bool = True) -> RidgeEquivalent:
-    """Deterministic equivalent of the ridge path on a diagonal covariance (paper.md sections 6.1-6.2).
+    """Deterministic equivalent of the ridge path on a diagonal covariance (docs/math.md section 6).
 
     Parameters
     ----------
@@ -431,13 +432,53 @@ def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n
     the threshold, where both lose digits as ``1 - df_2/n`` cancels.
     """
     s, ts, sigma, n, lam = _validate(spectrum, theta_star, noise, n, lam)
-    at = _Atoms(s, ts, n)
-    if at.p_plus == 0:
+    if not np.any(s > 0):
         raise ValueError("spectrum has no positive eigenvalue: the risk is identically 0")
-    ell = lam / n
+    # work in units where max(spectrum) ~ 1 and max(|theta*|, sigma / sqrt(s_max)) ~ 1 (exact powers of
+    # two), so that any representable scale gives the digits of an ordinary one (see _scale.py)
+    es = _scale.spectrum_exponent(s)
+    eb = _scale.signal_exponent(ts, sigma, es)
+    unit, one_md = _ridge_equivalent_unit(_scale.ldexp(s, -es), _scale.ldexp(ts, -eb),
+                                  _scale.ldexp(sigma, -eb - es // 2), n, lam, _scale.ldexp(lam, -es),
+                                  sequence_norms)
+    sc = {"kappa": es, "bias": es + 2 * eb, "risk": es + 2 * eb, "norm2_sq": 2 * eb, "norm1": eb,
+          "norm_inf": eb, "inner": 2 * eb, "inner_sq": 4 * eb}
+    out = {k: _scale.ldexp(getattr(unit, k), e) for k, e in sc.items()}
+    # the variance is scale-free (sigma^2 d / (1 - d)): from sigma itself, not from the scaled sigma,
+    # which may have underflowed beside a much larger theta*
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        var = np.where(one_md > 0, sigma * sigma * (unit.df2 / one_md),
+                       np.where(sigma > 0, np.inf, unit.variance))  # one_md = 0: the threshold
+        out["variance"] = var
+        out["risk"] = np.where(np.isfinite(unit.risk), out["bias"] + var, unit.risk)
+    over = [k for k, v in out.items() if np.any(np.isinf(v) & np.isfinite(getattr(unit, k)))]
+    if over and set(over) <= {"inner", "inner_sq"}:
+        what = {"inner": "inner (E theta^T theta*)", "inner_sq": "inner_sq (E (theta^T theta*)^2)"}
+        warnings.warn(f"ridge_equivalent: {' and '.join(what[k] for k in over)} exceeds the float64 range "
+                      f"at this scale and is inf; the risks and norms are exact",
+                      RuntimeWarning, stacklevel=2)
+    for k in over:
+        if k not in ("inner", "inner_sq"):
+            raise ValueError(f"theta_star, noise and spectrum: the predicted {k} exceeds the float64 range "
+                             f"at this scale (bias and variance scale as theta_star^2 and noise^2 times "
+                             f"the spectrum's scale, norms as theta_star and noise); rescale them")
+    lam_min = _scale.ldexp(unit.lam_min, es) if math.isfinite(unit.lam_min) else unit.lam_min
+    return RidgeEquivalent(lam=lam, kappa=out["kappa"], bias=out["bias"], variance=out["variance"],
+                           risk=out["risk"], norm2_sq=out["norm2_sq"], norm1=out["norm1"],
+                           norm_inf=out["norm_inf"], inner=out["inner"], inner_sq=out["inner_sq"],
+                           df2=unit.df2, lam_min=float(lam_min), n=n, noise=sigma)
+
+
+def _ridge_equivalent_unit(s, ts, sigma, n, lam, ell_lam, sequence_norms):
+    """:func:`ridge_equivalent` on validated arguments already in unit scale (``ell_lam = lam`` in the
+    spectrum's units; ``lam`` is only stored). Returns the equivalent and ``1 - df_2/n`` (0 at the
+    threshold)."""
+    at = _Atoms(s, ts, n)
+    ell = ell_lam / n
     if np.any(ell > MAX_NORMALISED_LAM):
-        raise ValueError(f"lam must be <= {MAX_NORMALISED_LAM:g} * n (the sums underflow beyond; the "
-                         f"estimator is 0 to double precision long before), got max {float(lam.max())!r}")
+        raise ValueError(f"lam must be <= {MAX_NORMALISED_LAM:g} * n * max(spectrum) (the sums underflow "
+                         f"beyond; the estimator is 0 to double precision long before), got max "
+                         f"{float(lam.max())!r}")
     sigma2 = sigma * sigma
     need_kc = bool(np.any(ell < 0))
     kappa, S, singular, ell_min, pieces = _solve(at, ell, sigma2, need_kc)
@@ -455,9 +496,10 @@ def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n
     norm_inf = np.full(lam.size, np.nan)
     if sequence_norms:
         norm1, norm_inf = _sequence_norms(at, kappa, tau2, S, pieces, sigma2)
-    return RidgeEquivalent(lam=lam, kappa=kappa, bias=bias, variance=var, risk=risk, norm2_sq=norm2_sq,
-                           norm1=norm1, norm_inf=norm_inf, inner=S[:, 6].copy(), inner_sq=inner_sq,
-                           df2=d, lam_min=float(n * ell_min), n=n, noise=sigma)
+    eq = RidgeEquivalent(lam=lam, kappa=kappa, bias=bias, variance=var, risk=risk, norm2_sq=norm2_sq,
+                         norm1=norm1, norm_inf=norm_inf, inner=S[:, 6].copy(), inner_sq=inner_sq,
+                         df2=d, lam_min=float(n * ell_min), n=n, noise=sigma)
+    return eq, np.where(singular, 0.0, one_md)
 
 
 # ---------------------------------------------------------------------------- sequence-model norms
@@ -564,7 +606,7 @@ def effective_regularization(spectrum: ArrayLike, n: int, lam: ArrayLike) -> np.
 def adversarial_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n: int,
                            lam: ArrayLike, eps: ArrayLike, norm: float = 2, target: str = "clean",
                            *, equivalent: RidgeEquivalent | None = None) -> np.ndarray:
-    """Predicted adversarial risk of the ridge path, shape (L, E) (paper.md sections 2.4 and 6.2).
+    """Predicted adversarial risk of the ridge path, shape (L, E) (docs/math.md sections 2, 6, 7).
 
     The deterministic equivalent of :func:`ridge_equivalent` plugged into the Gaussian closed form
     ``R_eps = a^2 + 2 sqrt(2/pi) eps a b + eps^2 b^2`` with ``a^2 = risk`` (``target="clean"``) or

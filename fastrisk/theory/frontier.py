@@ -1,10 +1,11 @@
 """The oracle (population) frontier of standard vs adversarial risk and the gap of a ridge path to it.
 
-paper.md section 4.2: for Gaussian x and l2 attacks, the adversarial risk (clean or noisy target)
+docs/math.md section 9: for Gaussian x and l2 attacks, the adversarial risk (clean or noisy target)
 depends on theta only through ``a = ||theta - theta*||_Sigma`` and ``b = ||theta||_2``, increasingly in
 each, so every Pareto-optimal theta for (standard risk, adversarial risk) lies on the *population* ridge
 path ``theta_mu = (Sigma + mu I)^{-1} Sigma theta*``, ``mu in [0, inf]`` (mu = 0: theta* itself; mu =
-inf: 0). The distance of an empirical ridge frontier from it is the "harm" the paper is about.
+inf: 0). The distance of an empirical ridge frontier from it is the "harm" of benign overfitting
+(Hao & Zhang 2024, arXiv:2401.12236).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .._validation import (
 )
 from ..risk import _closed_form
 
-__all__ = ["OracleFrontier", "oracle_frontier", "FrontierGap", "frontier_gap"]
+__all__ = ["OracleFrontier", "oracle_frontier", "FrontierGap", "frontier_gap", "pareto_frontier"]
 
 ArrayLike = Any
 
@@ -218,3 +219,139 @@ def frontier_gap(path_risks: Any, oracle: OracleFrontier) -> FrontierGap:
         ratio = np.where(best_oracle > 0, best_path / best_oracle, np.inf)
     return FrontierGap(gap=gap, best_path=best_path, best_oracle=best_oracle,
                        excess=best_path - best_oracle, ratio=ratio, argmin_path=arg)
+
+
+def _pareto_levels(ls: np.ndarray, th: np.ndarray, q: float, n_levels: int) -> np.ndarray:
+    """Default Lagrange levels t: 0, log-spaced over the scales where coordinates shrink, inf."""
+    a = np.abs(th)
+    if math.isinf(q):  # t(c) = sum s (|theta*| - c)_+ runs from 0 (c = max) to sum s |theta*| (c = 0)
+        scale = ls * a
+    else:  # s (|theta*| - u) = t u^(q-1): coordinate i is halved near t = s_i |theta*_i|^(2-q) 2^(q-2)
+        scale = ls * a ** (2.0 - q)
+    lo, hi = (float(scale.min()) * 1e-4, float(scale.max()) * 1e4) if scale.size else (1e-4, 1e4)
+    return np.concatenate([[0.0], np.geomspace(lo, hi, n_levels - 2), [np.inf]])
+
+
+def _pareto_magnitudes(ls: np.ndarray, a: np.ndarray, q: float, t: np.ndarray) -> np.ndarray:
+    """``|theta_i(t)|`` (blk, k): the minimiser of ``sum s (theta - theta*)^2 / 2 + t ||theta||_q^q / q``
+    (``t ||theta||_inf`` for q = inf), coordinate-wise on ``|theta*| = a``. No validation."""
+    T = t[:, None]
+    fin = np.isfinite(T)
+    Tf = np.where(fin, T, 0.0)
+    if q == 1.0:  # Sigma-weighted soft-thresholding
+        return np.where(fin, np.maximum(a - Tf / ls, 0.0), 0.0)
+    if q == 2.0:  # the population ridge path, mu = t
+        return np.where(fin, ls * a / (ls + Tf), 0.0)
+    if math.isinf(q):  # clipping at c(t), where sum s (a - c)_+ = t (piecewise linear, decreasing in c)
+        order = np.argsort(-a)
+        a_s, l_s = a[order], ls[order]
+        # at c = a_s[j] (j-th largest): t_j = sum_{i < j} s_i (a_i - a_s[j])
+        cs = np.cumsum(l_s)
+        csa = np.cumsum(l_s * a_s)
+        tj = np.concatenate([[0.0], csa[:-1] - cs[:-1] * a_s[1:]]) if a.size else np.zeros(0)
+        j = np.clip(np.searchsorted(tj, Tf[:, 0], side="right") - 1, 0, max(a.size - 1, 0))
+        c = (csa[j] - Tf[:, 0]) / cs[j] if a.size else np.zeros(t.size)  # on [a_s[j+1], a_s[j]]
+        c = np.where(np.isfinite(t), np.maximum(c, 0.0), 0.0)
+        return np.minimum(a, c[:, None])
+    # 1 < q < inf, q != 2: s (a - u) = t u^(q-1) has one root in [0, a]; bisection to the last bit
+    lo = np.zeros(np.broadcast_shapes(T.shape, a.shape))
+    hi = np.broadcast_to(a, lo.shape).copy()
+    for _ in range(64):
+        mid = 0.5 * (lo + hi)
+        pos = ls * (a - mid) > Tf * mid ** (q - 1.0)
+        lo = np.where(pos, mid, lo)
+        hi = np.where(pos, hi, mid)
+    return np.where(fin, 0.5 * (lo + hi), 0.0)
+
+
+def pareto_frontier(spectrum: ArrayLike, theta_star: ArrayLike, eps: ArrayLike, norm: float = 2,
+                    target: str = "clean", *, noise: float = 0.0, levels: ArrayLike | None = None,
+                    n_levels: int = 512) -> OracleFrontier:
+    """The exact Pareto frontier of (standard, adversarial) risk over all theta, for any attack norm.
+
+    For Gaussian x and diagonal Sigma, the adversarial risk (clean or noisy target) is
+    ``a^2 + 2 sqrt(2/pi) eps a b + eps^2 b^2`` (``a^2 = R`` or ``R + sigma^2``) with
+    ``R = ||theta - theta*||_Sigma^2`` and ``b = ||theta||_q`` (q the dual exponent of the attack norm p):
+    increasing in both. So every Pareto-optimal theta minimises ``R`` at a given ``||theta||_q``, i.e.
+    solves, for some level ``t`` in [0, inf],
+
+        min_theta  sum_i s_i (theta_i - theta*_i)^2 / 2 + t ||theta||_q^q / q          (q < inf)
+
+    which is separable: ``theta_i = sign(theta*_i) u_i`` with ``s_i (|theta*_i| - u_i) = t u_i^(q-1)``.
+
+    - l2 attack (q = 2): ``u = s |theta*| / (s + t)``, the population ridge path (:func:`oracle_frontier`
+      with ``mu = t``);
+    - l_inf attack (q = 1): ``u = (|theta*| - t / s)_+``, Sigma-weighted soft-thresholding of theta*
+      (a sparse path; the ridge path is *not* Pareto-optimal here and lies above it);
+    - l1 attack (q = inf): ``u = min(|theta*|, c)``, clipping at the level c with
+      ``sum_i s_i (|theta*_i| - c)_+ = t``;
+    - other p: the root, by bisection to the last bit.
+
+    Parameters
+    ----------
+    spectrum : array_like (p,)
+        Diagonal of Sigma, in the coordinates of ``theta_star`` (the attack ball is not rotation
+        invariant for p != 2: Sigma must be diagonal in the basis where the attack norm is taken).
+    theta_star : array_like (p,)
+    eps : float or array_like (E,)
+        Radii of the attack ball ``||delta||_p <= eps`` (absolute).
+    norm : p in [1, inf]
+        Attack norm.
+    target : {"clean", "noisy", "consistent"}
+        For ``"consistent"`` (l2 only) theta* itself has standard risk 0 and, its projection off theta*
+        being 0, adversarial risk 0: the frontier is that single point.
+    noise : float
+        Label-noise standard deviation (enters the "noisy" target only).
+    levels : array_like (M,), optional
+        Lagrange levels t >= 0 (inf allowed): t = 0 is theta* (restricted to ``s > 0``), t = inf is 0.
+        Default: 0, ``n_levels - 2`` log-spaced levels around the scales where coordinates shrink, inf.
+    n_levels : int
+        Size of the default grid (>= 3).
+
+    Returns
+    -------
+    OracleFrontier
+        With ``mu`` holding the levels t (increasing), ``coef_norm = ||theta_t||_q`` and
+        ``pareto = True``; :func:`frontier_gap` measures a ridge path against it.
+
+    Notes
+    -----
+    Only coordinates with ``theta*_i != 0`` and ``s_i > 0`` enter (theta_t vanishes elsewhere):
+    O(M * nnz(theta*)), times 64 for the bisection when p is not 1, 2 or inf.
+    """
+    p_att, q = check_norm(norm)
+    target = check_target(target, p_att)
+    eps = check_eps(eps)
+    sigma = check_noise(noise)
+    s = check_spectrum(spectrum)
+    ts = check_vector(theta_star, s.size, "theta_star")
+    if target == "consistent":
+        z = np.zeros(1)
+        return OracleFrontier(mu=z, standard_risk=z, coef_norm=z.copy(),
+                              adversarial_risk=_closed_form(z, z, eps, target, sigma), eps=eps,
+                              norm=p_att, target=target, noise=sigma, pareto=True)
+    sup = np.flatnonzero((ts != 0) & (s > 0))
+    ls, th = s[sup], ts[sup]
+    a = np.abs(th)
+    if levels is None:
+        n_levels = check_positive_int(n_levels, "n_levels", minimum=3)
+        t = _pareto_levels(ls, th, q, n_levels)
+    else:
+        t = np.asarray(levels)
+        if t.dtype == object or t.dtype.kind not in "biuf":
+            raise TypeError(f"levels must be a real numeric array, got dtype {t.dtype}")
+        t = np.atleast_1d(t.astype(np.float64))
+        if t.ndim != 1 or t.size == 0 or np.any(np.isnan(t)) or np.any(t < 0):
+            raise ValueError("levels must be a non-empty 1-D array of levels >= 0 (inf allowed)")
+        t = np.sort(t)
+    M = t.size
+    R0 = np.empty(M)
+    b = np.empty(M)
+    blk = max(1, 1_000_000 // max(1, ls.size))
+    for i0 in range(0, M, blk):
+        u = _pareto_magnitudes(ls, a, q, t[i0:i0 + blk]) if ls.size else np.zeros((t[i0:i0 + blk].size, 0))
+        R0[i0:i0 + blk] = np.sum(ls * (a - u) ** 2, axis=1)
+        b[i0:i0 + blk] = np.linalg.norm(u, ord=np.inf if math.isinf(q) else q, axis=1) if ls.size else 0.0
+    adv = _closed_form(R0, b, eps, target, sigma)
+    return OracleFrontier(mu=t, standard_risk=R0, coef_norm=b, adversarial_risk=adv, eps=eps, norm=p_att,
+                          target=target, noise=sigma, pareto=True)

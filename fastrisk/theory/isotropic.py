@@ -1,4 +1,4 @@
-"""Closed forms of Hastie, Montanari, Rosset and Tibshirani (Ann. Statist. 2022), paper.md section 6.3.
+"""Closed forms of Hastie, Montanari, Rosset and Tibshirani (Ann. Statist. 2022), docs/math.md section 6.
 
 Separate, independent check functions for :func:`fastrisk.theory.ridge_equivalent`: on an isotropic
 spectrum (``Sigma = scale * I``) and in the ridgeless general-Sigma form (the ``c_0`` equation) they
@@ -8,6 +8,7 @@ must agree with the general solver to round-off.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from .._validation import (
     check_spectrum,
     check_vector,
 )
+from . import _scale
 from .ranks import _positive_float
 
 __all__ = ["IsotropicRidge", "isotropic_ridge", "hmrt_ridgeless_isotropic", "hmrt_ridgeless"]
@@ -76,7 +78,7 @@ class IsotropicRidge:
 
 def isotropic_ridge(p: int, n: int, signal: float, noise: float, lam: ArrayLike,
                     scale: float = 1.0) -> IsotropicRidge:
-    """Ridge on ``Sigma = scale * I_p``: closed-form kappa and risks (paper.md 6.1-6.2, HMRT 2022).
+    """Ridge on ``Sigma = scale * I_p``: closed-form kappa and risks (docs/math.md section 6, HMRT 2022).
 
     With ``gamma = p / n``, ``l = lam / (n scale)`` (lam unnormalised, as everywhere in fastrisk) and
     ``k = kappa / scale``: ``k^2 + k (1 - gamma - l) - l = 0``, larger root
@@ -136,6 +138,11 @@ def hmrt_ridgeless(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n: 
     if np.count_nonzero(s) <= n:
         raise ValueError(f"hmrt_ridgeless needs more than n={n} positive eigenvalues (gamma > 1)")
     g = p / n
+    # unit scale (exact powers of two): c0 scales as 1/s_max, bias as s_max ||theta*||^2 (_scale.py)
+    es = _scale.spectrum_exponent(s)
+    eb = _scale.signal_exponent(ts, 0.0, 0)
+    s = _scale.ldexp(s, -es)
+    ts = _scale.ldexp(ts, -eb)
 
     def f(logc):
         c = math.exp(logc)
@@ -153,5 +160,15 @@ def hmrt_ridgeless(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n: 
     i1 = np.mean(s / den**2)
     tt = float(ts @ ts)
     V = s2 * g * c0 * i2 / i1
-    B = (tt * (1.0 + g * c0 * i2 / i1) * float(np.sum(ts**2 * s / den**2)) / tt) if tt > 0 else 0.0
-    return {"c0": c0, "kappa0": 1.0 / (c0 * g), "bias": B, "variance": V, "risk": B + V}
+    B = ((1.0 + g * c0 * i2 / i1) * float(np.sum(ts**2 * s / den**2))) if tt > 0 else 0.0
+    B = _scale.ldexp(B, es + 2 * eb)
+    if math.isinf(B + V):
+        raise ValueError("theta_star, noise and spectrum: the predicted risk exceeds the float64 range at "
+                         "this scale (bias scales as ||theta*||^2 max(spectrum), variance as noise^2)")
+    c0_out = _scale.ldexp(c0, -es)
+    if math.isinf(c0_out):
+        warnings.warn("hmrt_ridgeless: c0 = 1 / (gamma kappa0) exceeds the float64 range at this spectrum "
+                      "scale and is reported as inf; kappa0 and the risks are exact", RuntimeWarning,
+                      stacklevel=2)
+    return {"c0": c0_out, "kappa0": _scale.ldexp(1.0 / (c0 * g), es), "bias": B, "variance": V,
+            "risk": B + V}

@@ -1,5 +1,5 @@
 """Effective ranks, the critical index and the benign-overfitting quantities of Bartlett, Long, Lugosi and
-Tsigler (PNAS 2020), paper.md section 3.
+Tsigler (PNAS 2020), docs/math.md section 5.
 
 Index convention (as in the paper): eigenvalues sorted non-increasingly, ``lambda_1 >= lambda_2 >= ...``;
 ``k`` runs over ``0, ..., p - 1`` and ``r_k`` uses the tail ``i > k`` (``lambda_{k+1}, ...``)::
@@ -19,6 +19,7 @@ import numpy as np
 
 from .._validation import check_noise, check_nonnegative_float, check_positive_int, check_spectrum
 from ..kernels.theory import non_increasing, tail_ranks
+from . import _scale
 
 __all__ = ["effective_ranks", "critical_index", "benign_report", "BenignReport", "tail_sums"]
 
@@ -73,12 +74,19 @@ def effective_ranks(spectrum: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         sum_{i>k} lambda_i^2`` (sorted non-increasingly, 1-based lambda). Where the tail is all zero
         (``lambda_{k+1} = 0``) both are 0.
     """
-    lam = _sorted(spectrum)
+    lam = _unit(_sorted(spectrum))
     T = np.empty(lam.size)
     r = np.empty(lam.size)
     R = np.empty(lam.size)
     tail_ranks(lam, T, r, R)
     return r, R
+
+
+def _unit(lam: np.ndarray) -> np.ndarray:
+    """The spectrum times the power of two that brings its maximum to [1/4, 1): the ranks are scale-free,
+    and their sums of squares neither underflow (spectrum ~ 1e-300) nor overflow (~ 1e300) there."""
+    es = _scale.spectrum_exponent(lam)
+    return lam if es == 0 else _scale.ldexp(lam, -es)
 
 
 def critical_index(spectrum: ArrayLike, n: int, b: float = 1.0) -> int:
@@ -100,7 +108,7 @@ def critical_index(spectrum: ArrayLike, n: int, b: float = 1.0) -> int:
 
 @dataclass(frozen=True)
 class BenignReport:
-    """The benign-overfitting quantities of Bartlett et al. (2020), paper.md section 3.
+    """The benign-overfitting quantities of Bartlett et al. (2020), docs/math.md section 5.
 
     Attributes
     ----------
@@ -165,9 +173,10 @@ def benign_report(spectrum: ArrayLike, n: int, *, noise: float = 1.0, theta_norm
     delta = _positive_float(delta, "delta")
     if delta >= 1:
         raise ValueError(f"delta must be in (0, 1), got {delta!r}")
-    lam, T, Q = tail_sums(spectrum)
-    if lam[0] <= 0:
+    lam0 = _sorted(spectrum)
+    if lam0[0] <= 0:
         raise ValueError("spectrum has no positive eigenvalue")
+    lam, T, Q = tail_sums(_unit(lam0))  # the ratios below are scale-free: unit scale
     r0 = float(T[0] / lam[0])
     r = np.where(lam > 0, T / np.where(lam > 0, lam, 1.0), 0.0)
     hit = np.flatnonzero(r >= b * n)
@@ -187,7 +196,9 @@ def benign_report(spectrum: ArrayLike, n: int, *, noise: float = 1.0, theta_norm
         bias = math.nan
     else:
         tn = check_nonnegative_float(theta_norm, "theta_norm")
-        bias = c * tn**2 * float(lam[0]) * max(math.sqrt(r0 / n), r0 / n, math.sqrt(log1d / n))
+        # (tn sqrt(||Sigma||))^2: no intermediate overflow of tn^2 when the product is representable
+        bias = c * (tn * math.sqrt(float(lam0[0]))) ** 2 * max(math.sqrt(r0 / n), r0 / n,
+                                                               math.sqrt(log1d / n))
     return BenignReport(n=n, kstar=kstar, r0_over_n=r0 / n, kstar_over_n=kn, n_over_Rkstar=nR,
                         variance_lower_bound=lower, variance_upper_shape=upper_var, bias_upper_shape=bias,
                         not_benign_regime=not_benign, b=b, c=c, c1=c1, delta=delta)
