@@ -37,6 +37,10 @@ class GDResult:
     W, a : final parameters (m, d), (m,); W0, a0 : initial ones; losses : (steps + 1,) training loss
     ``(1/2) sum (f - y)^2`` per iterate; lr : the step used; steps : iterations run; converged : whether
     the training residual reached ``tol * |y|``; displacement_sq : ``|W - W0|_F^2 + |a - a0|^2``.
+
+    The result is a predictor: :meth:`predict`, :meth:`input_gradient` (exact a.e. for the finite ReLU
+    network) and the protocol :func:`fastrisk.ntk.adversarial_risk` attacks (``L = 1``), e.g.
+    ``adversarial_risk(train_gd(X, y, 1024), X_test, eps, theta_star=theta_star, method="pgd")`` -> (1, E).
     """
 
     W: np.ndarray
@@ -52,10 +56,60 @@ class GDResult:
     def __post_init__(self):
         self.displacement_sq = float(np.sum((self.W - self.W0) ** 2) + np.sum((self.a - self.a0) ** 2))
 
+    # ------------------------------------------------------------------ predictor interface
+    # The trained network is one predictor (L = 1); it follows the protocol of NTKRegressor and
+    # LinearPredictor, so fastrisk.ntk.adversarial_risk(result, ...) attacks the *real* finite network
+    # (first order, FGSM or PGD) rather than its kernel approximation.
+
+    @property
+    def d(self) -> int:
+        """Input dimension."""
+        return int(self.W.shape[1])
+
+    @property
+    def width(self) -> int:
+        """Number of neurons m."""
+        return int(self.W.shape[0])
+
+    @property
+    def L(self) -> int:
+        """Number of predictors (1: the trained network)."""
+        return 1
+
+    @property
+    def n(self) -> int:
+        """Work per evaluated point in units of 8-byte words, as the attacks' block sizing expects: the
+        m hidden activations (not a training-set size)."""
+        return self.width
+
+    def _eval(self, Z, lidx=None, need_grad=True):
+        """Internal, validated input Z (P, d) float64. Returns (f, grad): (P, 1), (P, 1, d) for
+        ``lidx=None``, else (P,), (P, d) (every lidx is 0)."""
+        H = Z @ self.W.T  # (P, m) pre-activations
+        sm = 1.0 / math.sqrt(self.width)
+        f = np.maximum(H, 0.0) @ self.a * sm
+        g = None
+        if need_grad:
+            g = ((H > 0) * self.a) @ self.W * sm  # (P, d): sum_r a_r 1{w_r^T x > 0} w_r / sqrt(m)
+        if lidx is None:
+            return f[:, None], (g[:, None, :] if need_grad else None)
+        return f, g
+
     def predict(self, X_new: ArrayLike) -> np.ndarray:
         """Output of the trained network ``m^-1/2 relu(X W^T) a``, (n_new,)."""
-        X_new = check_inputs(X_new, "X_new", d=self.W.shape[1])
-        return _forward(np.asarray(X_new, dtype=np.float64), self.W, self.a)
+        Z = np.ascontiguousarray(check_inputs(X_new, "X_new", d=self.d), dtype=np.float64)
+        return _forward(Z, self.W, self.a)
+
+    def input_gradient(self, X_new: ArrayLike) -> np.ndarray:
+        """``grad_x f(x) = m^-1/2 sum_r a_r 1{w_r^T x > 0} w_r`` at the rows of X_new, (n_new, d).
+
+        Exact wherever no pre-activation ``w_r^T x`` is 0 (almost everywhere): the network is piecewise
+        linear in x. It lacks the activation-pattern term of the infinite-width kernel gradient, so at
+        finite width compare attacks through PGD (which moves across patterns), not through this gradient
+        alone.
+        """
+        Z = np.ascontiguousarray(check_inputs(X_new, "X_new", d=self.d), dtype=np.float64)
+        return self._eval(Z, None)[1][:, 0, :]
 
 
 def _forward(X, W, a):
