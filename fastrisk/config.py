@@ -41,3 +41,23 @@ PARALLEL_MIN_WORK: int = 1 << 20
 #: a NumPy Gram followed by a SciPy eigh makes the two pools spin against each other on 2 cores
 #: (measured n=200, p=2000: 0.38 s with SciPy's eigh after NumPy's SYRK vs 0.0035 s all-NumPy).
 EIGH_DRIVER: str = "numpy"
+
+#: Accuracy contract of the low-rank filter route (:mod:`fastrisk._lowrank`): every output (standard
+#: risk, l_q norm) within this relative distance of the exact route. It is checked a posteriori on
+#: every penalty (a rigorous bound from each column's factorisation residual) and on spot columns
+#: recomputed exactly (smallest and largest penalty, largest residual); if a check fails the path falls
+#: back to an exact route. The factor is grown until each unit-norm column's residual is below
+#: ``LOWRANK_RTOL * 1e-3``.
+LOWRANK_RTOL: float = 1e-10
+
+#: Largest rank the low-rank factor may reach before the route gives up (falls back to an exact route).
+LOWRANK_MAX_RANK: int = 256
+
+#: Gaussian test vectors added per step of the adaptive range finder of the low-rank route.
+LOWRANK_BLOCK: int = 16
+
+#: Rank the cost model assumes before the factor exists (about 30 for 1000 penalties at n = 2000).
+LOWRANK_RANK_GUESS: int = 48
+
+#: Seed of the low-rank route's test vectors (fixed: the route is deterministic).
+LOWRANK_SEED: int = 20240122

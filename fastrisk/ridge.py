@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from . import config
+from ._lowrank import LowRankRoute
 from ._spectral import SpectralGram, SpectralPath
 from ._validation import (
     as_float_array,
@@ -81,7 +82,7 @@ def _mode_structure(sigma: np.ndarray) -> tuple[float, np.ndarray]:
     return c, np.flatnonzero(sigma != c)
 
 
-class RidgePath(SpectralPath):
+class RidgePath(SpectralPath, LowRankRoute):
     """Ridge estimators for a whole path of penalties from one eigendecomposition.
 
     Parameters
@@ -103,7 +104,8 @@ class RidgePath(SpectralPath):
     Outputs are float64 arrays over penalties (axis 0) and radii (axis 1).
     """
 
-    #: Force the standard-risk route ("struct", "gram" or "pass"); None lets the cost model choose.
+    #: Force the standard-risk route ("struct", "gram", "pass" or "lowrank"); None lets the cost model
+    #: choose. "lowrank" also forces the low-rank pass for l_q norms (see :mod:`fastrisk._lowrank`).
     _route_override: str | None = None
     #: The route the last standard-risk computation took (for benchmarks and tests).
     last_route: str | None = None
@@ -401,6 +403,8 @@ class RidgePath(SpectralPath):
         todo = np.array(sorted({q for q in qs if q not in self._norms}), dtype=np.float64)
         if todo.size == 0 and sigma is None:
             return None
+        if sigma is None and self._lowrank_norms(todo):
+            return None
         L = self.n_penalties
         acc = np.zeros((todo.size, L))
         scale = np.zeros((todo.size, L))
@@ -472,9 +476,17 @@ class RidgePath(SpectralPath):
             else:
                 cost_gram = 2.0 * g**3 + 2.0 * g * g * L
                 cost_pass = math.inf
-            route = min((cost_struct, "struct"), (cost_gram, "gram"), (cost_pass, "pass"))[1]
+            exact = min((cost_struct, "struct"), (cost_gram, "gram"), (cost_pass, "pass"))
+            cost_low = self._lowrank_route_cost(qs, pass_needed)
+            route = min(exact, (cost_low, "lowrank"))[1]
             if self._route_override is not None:  # tests compare the routes with each other
                 route = self._route_override
+            if route == "lowrank":
+                R = self._lowrank_run(qs, sigma=sigma, tstar=design.theta_star)
+                if R is not None:
+                    self.last_route = "lowrank"
+                    return R
+                route = exact[1]  # the check failed (or the route does not apply): exact route
             self.last_route = route
             if route == "pass":
                 acc_sig = self._ensure_norms(qs, sigma=sigma, tstar=design.theta_star)
