@@ -61,3 +61,15 @@ LOWRANK_RANK_GUESS: int = 48
 
 #: Seed of the low-rank route's test vectors (fixed: the route is deterministic).
 LOWRANK_SEED: int = 20240122
+
+#: Symmetric eigensolver for a float32 Gram of at least :data:`EIGH_FLOAT32_MIN_DIM` rows.
+#: ``numpy.linalg.eigh`` computes float32 input in float64 (its time equals the float64 eigh), while
+#: ``scipy.linalg.eigh(driver="evd")`` runs LAPACK ssyevd in float32: measured n = 2000, one BLAS
+#: thread, 0.46x the float64 eigh; the float32 floor (NumPy SYRK + SciPy evd) 0.53x the float64 floor
+#: F1 at n = 2000, p = 20000 on two threads, against 0.93x with NumPy's eigh (provisional, busy machine;
+#: ``benchmarks/bench_float32.py``). The two OpenBLAS pools' contention (see :data:`EIGH_DRIVER`) is a
+#: fixed cost that only small Grams notice, hence the size threshold. ``"numpy"`` restores NumPy's.
+EIGH_DRIVER_FLOAT32: str = "evd"
+
+#: Smallest float32 Gram that uses :data:`EIGH_DRIVER_FLOAT32` (below it, :data:`EIGH_DRIVER`).
+EIGH_FLOAT32_MIN_DIM: int = 1000

@@ -236,3 +236,28 @@ def test_cost_model_picks_lowrank_for_general_spectra_only():
     small = fr.RidgePath(X, y, _lams(n, 4))
     small.standard_risk(d)
     assert small.last_route != "lowrank"
+
+
+def test_float32_eigh_driver_keeps_float32(monkeypatch):
+    """The float32 Gram goes to SciPy's ssyevd (config.EIGH_DRIVER_FLOAT32) from the size threshold
+    on: same path as float64 up to float32 accuracy, and the eigendecomposition really is float32."""
+    X, y, d = _problem(60, 500, 21, dtype=np.float32)
+    lam = _lams(60, 20)
+    ref = fr.RidgePath(X.astype(np.float64), y, lam)
+    monkeypatch.setattr(config, "EIGH_FLOAT32_MIN_DIM", 1)
+    import scipy.linalg
+
+    seen = []
+    real = scipy.linalg.eigh
+
+    def spy(a, *args, **kw):  # records the call, then runs the real solver
+        seen.append((a.dtype, kw.get("driver")))
+        return real(a, *args, **kw)
+
+    monkeypatch.setattr(scipy.linalg, "eigh", spy)
+    rp = fr.RidgePath(X, y, lam)
+    assert seen == [(np.float32, config.EIGH_DRIVER_FLOAT32)]
+    assert rp.spec.dtype == np.float32
+    np.testing.assert_allclose(rp.eigenvalues, ref.eigenvalues, rtol=1e-4, atol=1e-5 * ref.eigenvalues.max())
+    np.testing.assert_allclose(rp.standard_risk(d), ref.standard_risk(d), rtol=1e-3)
+    np.testing.assert_allclose(rp.norm(1), ref.norm(1), rtol=1e-3)
