@@ -45,7 +45,8 @@ from .kernels import finish_norms, reduce_coef_block
 from .kernels._threads import threads_for
 from .kernels.lowrank import diff_colnorms, pivoted_mgs, scaled_filter
 
-__all__ = ["LowRankFilter", "factor", "cost", "exact_pass_cost", "norms_and_risk"]
+__all__ = ["LowRankFilter", "factor", "cost", "exact_pass_cost", "expected_cheaper_than_sigma_gram",
+           "norms_and_risk"]
 
 
 class LowRankFilter:
@@ -140,6 +141,13 @@ def cost(n: int, p: int, L: int, n_q: int, rank: int, regen: float = 0.0) -> flo
 def exact_pass_cost(n: int, p: int, L: int, regen: float = 0.0) -> float:
     """Flops of the exact feature pass the low-rank route replaces (as the cost model of ridge.py)."""
     return 2.0 * n * p * L + 2.0 * n * n * L + regen
+
+
+def expected_cheaper_than_sigma_gram(n: int, p: int, L: int, regen: float = 0.0) -> bool:
+    """Whether the low-rank route (at the guessed rank) should beat folding ``X Sigma X^T``
+    (``n^2 p`` flops) for the standard risk of a general diagonal Sigma: decides, in
+    ``RidgePath.from_design``, whether that second Gram is folded into the generating pass."""
+    return cost(n, p, L, 0, min(L, config.LOWRANK_RANK_GUESS), regen) < float(n) * n * p
 
 
 def _q_factor(q: float, p: int) -> float:

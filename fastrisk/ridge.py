@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from . import config
+from . import _lowrank, config
 from ._lowrank import LowRankRoute
 from ._spectral import SpectralGram, SpectralPath
 from ._validation import (
@@ -192,7 +192,9 @@ class RidgePath(SpectralPath, LowRankRoute):
         risk_stats : also fold, in the same pass, what ``standard_risk(design)`` needs for this
             design (``X Sigma theta*``, ``X theta*``, and the columns where Sigma differs from its
             commonest value, or ``X Sigma X^T`` when there are more than n of them), so that the
-            standard and l2 adversarial risks cost no second pass.
+            standard and l2 adversarial risks cost no second pass. Exception: for a general Sigma
+            with many penalties the low-rank route (one regenerating pass, ``2 n p r`` flops) is
+            cheaper than folding ``X Sigma X^T`` (``n^2 p``); that second Gram is then not folded.
         """
         from .design import as_seed_sequence
 
@@ -217,7 +219,11 @@ class RidgePath(SpectralPath, LowRankRoute):
         signal = np.zeros(n)
         xst = np.zeros(n)
         XS = np.empty((n, S.size)) if risk_stats and structured else None
-        KS = np.zeros((n, n), dtype=dtype) if risk_stats and not structured else None
+        # a general Sigma: fold X Sigma X^T (a second SYRK) unless the low-rank route, which regenerates
+        # X once instead, is expected to be cheaper
+        fold_ks = not structured and not _lowrank.expected_cheaper_than_sigma_gram(
+            n, design.p, np.size(lam), regen=50.0 * n * design.p)
+        KS = np.zeros((n, n), dtype=dtype) if risk_stats and fold_ks else None
         sd = np.sqrt(sigma).astype(dtype)
         g = config.GEN_BLOCK
         for j0, j1, xb in design.iter_blocks(n, ss, block=block or _block_cols(n)):
@@ -230,7 +236,7 @@ class RidgePath(SpectralPath, LowRankRoute):
                 if XS is not None:
                     sel = (S >= j0) & (S < j1)
                     XS[:, sel] = xb[:, S[sel] - j0]
-                else:
+                elif KS is not None:
                     xs = xc * sd[j0:j1]
                     KS += xs @ xs.T
         y = design._labels(signal, ss)
@@ -242,7 +248,7 @@ class RidgePath(SpectralPath, LowRankRoute):
             self._dproj_cache = {id(design): (design, U.T @ xst, U.T @ signal)}
             if XS is not None:
                 self._cols_cache = (S, XS)
-            else:
+            elif KS is not None:
                 self._sigma_gram_cache = (sigma, KS.astype(np.float64, copy=False))
         return self
 

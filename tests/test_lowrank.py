@@ -261,3 +261,28 @@ def test_float32_eigh_driver_keeps_float32(monkeypatch):
     np.testing.assert_allclose(rp.eigenvalues, ref.eigenvalues, rtol=1e-4, atol=1e-5 * ref.eigenvalues.max())
     np.testing.assert_allclose(rp.standard_risk(d), ref.standard_risk(d), rtol=1e-3)
     np.testing.assert_allclose(rp.norm(1), ref.norm(1), rtol=1e-3)
+
+
+def test_from_design_skips_the_sigma_gram_when_lowrank_is_cheaper():
+    """A streamed general-Sigma path with many penalties does not fold X Sigma X^T (a second SYRK);
+    its standard risk then comes from the low-rank route, regenerating X once, equal to the dense."""
+    p, n = 3 * config.GEN_BLOCK + 5, 300
+    c = spectra.power_law(p, 1.0)
+    ts = np.zeros(p)
+    ts[:2] = [1.0, 0.3]
+    d = fr.GaussianDesign(c, ts, noise=0.5)
+    lam = _lams(n, 100)
+    st_ = fr.RidgePath.from_design(d, n, lam, seed=4)
+    assert st_._sigma_gram_cache is None
+    R = st_.standard_risk(d)
+    assert st_.last_route == "lowrank"
+    X, y = d.sample(n, seed=4)
+    ref = fr.RidgePath(X, y, lam)
+    ref._route_override = "pass"
+    np.testing.assert_allclose(R, ref.standard_risk(d), rtol=RTOL)
+    # small n, many penalties: the (p, r, L) slab products outweigh a 40 x 40 SYRK: folded
+    small = fr.RidgePath.from_design(d, 40, _lams(40, 400), seed=4)
+    assert small._sigma_gram_cache is not None
+    X, y = d.sample(40, seed=4)
+    np.testing.assert_allclose(small.standard_risk(d),
+                               fr.RidgePath(X, y, _lams(40, 400)).standard_risk(d), rtol=1e-8)
