@@ -14,6 +14,7 @@ import numpy as np
 import scipy.linalg
 
 from fastrisk.ntk import KernelRidgePath, TwoLayerNTK, adversarial_risk, ntk_gram
+from fastrisk.ntk.gram import linear_to_ntk
 
 try:
     from ._common import pin_blas_threads
@@ -59,6 +60,37 @@ class NTKGram:
 
     def peakmem_numpy_composition(self, n):
         numpy_ntk_gram(self.X)
+
+
+class NTKGramSmallD:
+    """Small input dimension, where the elementwise pass is most of the work (issue 11 targets:
+    n = 4000, d = 100 at most 1.5x ``X @ X.T``; n = d = 3000 at most 1.1x, see :class:`NTKGram`).
+    ``time_fused_pass`` times the elementwise pass alone on a precomputed linear Gram."""
+
+    params = ([2000, 4000], [100])
+    param_names = ["n", "d"]
+    timeout = 300
+
+    def setup(self, n, d):
+        pin_blas_threads()
+        self.X = np.random.default_rng(0).standard_normal((n, d))
+        self.G = self.X @ self.X.T
+        ntk_gram(self.X[:8])
+
+    def time_linear_gram(self, n, d):
+        self.X @ self.X.T
+
+    def time_ntk_gram(self, n, d):
+        ntk_gram(self.X)
+
+    def time_ntk_gram_both(self, n, d):
+        ntk_gram(self.X, train="both")
+
+    def time_fused_pass(self, n, d):
+        linear_to_ntk(self.G.copy(), 0)
+
+    def time_copy(self, n, d):  # subtract from time_fused_pass
+        self.G.copy()
 
 
 class FiniteWidthGram:

@@ -60,7 +60,7 @@ def warm_up() -> None:
         rp = fr.RidgePath(X, y, penalties(7, 20))
         for norm in (2, np.inf):
             rp.adversarial_risk(d, np.linspace(0, 1, 3), norm=norm)
-        for route in ("struct", "gram", "pass"):
+        for route in ("struct", "gram", "pass", "lowrank"):
             r2 = fr.RidgePath(X, y, penalties(7, 20))
             r2._route_override = route
             r2.standard_risk(d)

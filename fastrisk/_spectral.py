@@ -56,11 +56,14 @@ class SpectralGram:
             # finite inputs can still overflow in the Gram product; LAPACK must never see inf/NaN
             raise ValueError("the Gram matrix has inf or NaN entries: the inputs are too large for "
                              f"{gram.dtype} (rescale them, e.g. divide X by its largest entry)")
-        if config.EIGH_DRIVER == "numpy":
+        driver = config.EIGH_DRIVER
+        if gram.dtype == np.float32 and g >= config.EIGH_FLOAT32_MIN_DIM:
+            driver = config.EIGH_DRIVER_FLOAT32  # numpy.linalg.eigh would compute in float64
+        if driver == "numpy":
             s, U = np.linalg.eigh(gram, UPLO="L")
         else:
             s, U = scipy.linalg.eigh(gram, lower=True, overwrite_a=overwrite, check_finite=False,
-                                     driver=config.EIGH_DRIVER)
+                                     driver=driver)
         eps = np.finfo(s.dtype).eps
         smax = float(np.abs(s).max()) if g else 0.0
         self.tol = config.RANK_RTOL * (rank_dim or g) * eps * smax

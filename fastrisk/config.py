@@ -57,3 +57,35 @@ EIGH_DRIVER: str = "numpy"
 #: 0.72x / 1.07x. No layer is slower than OpenMP beyond noise, and TBB and workqueue are within noise
 #: of each other, so the choice rests on safety: TBB, the only one both fork- and thread-safe.
 THREADING_LAYER: tuple[str, ...] = ("tbb", "workqueue")
+
+#: Accuracy contract of the low-rank filter route (:mod:`fastrisk._lowrank`): every output (standard
+#: risk, l_q norm) within this relative distance of the exact route. It is checked a posteriori on
+#: every penalty (a rigorous bound from each column's factorisation residual) and on spot columns
+#: recomputed exactly (smallest and largest penalty, largest residual); if a check fails the path falls
+#: back to an exact route. The factor is grown until each unit-norm column's residual is below
+#: ``LOWRANK_RTOL * 1e-3``.
+LOWRANK_RTOL: float = 1e-10
+
+#: Largest rank the low-rank factor may reach before the route gives up (falls back to an exact route).
+LOWRANK_MAX_RANK: int = 256
+
+#: Gaussian test vectors added per step of the adaptive range finder of the low-rank route.
+LOWRANK_BLOCK: int = 16
+
+#: Rank the cost model assumes before the factor exists (about 30 for 1000 penalties at n = 2000).
+LOWRANK_RANK_GUESS: int = 48
+
+#: Seed of the low-rank route's test vectors (fixed: the route is deterministic).
+LOWRANK_SEED: int = 20240122
+
+#: Symmetric eigensolver for a float32 Gram of at least :data:`EIGH_FLOAT32_MIN_DIM` rows.
+#: ``numpy.linalg.eigh`` computes float32 input in float64 (its time equals the float64 eigh), while
+#: ``scipy.linalg.eigh(driver="evd")`` runs LAPACK ssyevd in float32: measured n = 2000, one BLAS
+#: thread, 0.46x the float64 eigh; the float32 floor (NumPy SYRK + SciPy evd) 0.53x the float64 floor
+#: F1 at n = 2000, p = 20000 on two threads, against 0.93x with NumPy's eigh (provisional, busy machine;
+#: ``benchmarks/bench_float32.py``). The two OpenBLAS pools' contention (see :data:`EIGH_DRIVER`) is a
+#: fixed cost that only small Grams notice, hence the size threshold. ``"numpy"`` restores NumPy's.
+EIGH_DRIVER_FLOAT32: str = "evd"
+
+#: Smallest float32 Gram that uses :data:`EIGH_DRIVER_FLOAT32` (below it, :data:`EIGH_DRIVER`).
+EIGH_FLOAT32_MIN_DIM: int = 1000

@@ -38,7 +38,8 @@ from typing import Any
 
 import numpy as np
 
-from . import config
+from . import _lowrank, config
+from ._lowrank import LowRankRoute
 from ._spectral import SpectralGram, SpectralPath
 from ._validation import (
     as_float_array,
@@ -163,7 +164,7 @@ def _mode_structure(sigma: np.ndarray) -> tuple[float, np.ndarray]:
     return c, np.flatnonzero(sigma != c)
 
 
-class RidgePath(SpectralPath):
+class RidgePath(SpectralPath, LowRankRoute):
     """Ridge estimators for a whole path of penalties from one eigendecomposition.
 
     Parameters
@@ -202,7 +203,8 @@ class RidgePath(SpectralPath):
     as ``numpy.linalg.lstsq``) and matches ``pinv``/``lstsq`` at any condition number.
     """
 
-    #: Force the standard-risk route ("struct", "gram" or "pass"); None lets the cost model choose.
+    #: Force the standard-risk route ("struct", "gram", "pass" or "lowrank"); None lets the cost model
+    #: choose. "lowrank" also forces the low-rank pass for l_q norms (see :mod:`fastrisk._lowrank`).
     _route_override: str | None = None
     #: The route the last standard-risk computation took (for benchmarks and tests).
     last_route: str | None = None
@@ -306,7 +308,9 @@ class RidgePath(SpectralPath):
         risk_stats : also fold, in the same pass, what ``standard_risk(design)`` needs for this
             design (``X Sigma theta*``, ``X theta*``, and the columns where Sigma differs from its
             commonest value, or ``X Sigma X^T`` when there are more than n of them), so that the
-            standard and l2 adversarial risks cost no second pass.
+            standard and l2 adversarial risks cost no second pass. Exception: for a general Sigma
+            with many penalties the low-rank route (one regenerating pass, ``2 n p r`` flops) is
+            cheaper than folding ``X Sigma X^T`` (``n^2 p``); that second Gram is then not folded.
         """
         from .design import as_seed_sequence
 
@@ -332,7 +336,11 @@ class RidgePath(SpectralPath):
         xst = np.zeros(n)
         xts = np.zeros(n) if dtype != np.float64 else signal
         XS = np.empty((n, S.size)) if risk_stats and structured else None
-        KS = np.zeros((n, n), dtype=dtype) if risk_stats and not structured else None
+        # a general Sigma: fold X Sigma X^T (a second SYRK) unless the low-rank route, which regenerates
+        # X once instead, is expected to be cheaper
+        fold_ks = not structured and not _lowrank.expected_cheaper_than_sigma_gram(
+            n, design.p, np.size(lam), regen=50.0 * n * design.p)
+        KS = np.zeros((n, n), dtype=dtype) if risk_stats and fold_ks else None
         # X Sigma X^T / unit0 with unit0 a power of 4 near tr(Sigma): representable at any scale
         k0 = round(math.log2(max(float(sigma.sum()), 1e-300)) / 2)
         root0 = math.ldexp(1.0, k0)
@@ -353,7 +361,7 @@ class RidgePath(SpectralPath):
                 if XS is not None:
                     sel = (S >= j0) & (S < j1)
                     XS[:, sel] = xr[:, S[sel] - j0]
-                else:
+                elif KS is not None:
                     xs = xc * sd[j0:j1]
                     KS += xs @ xs.T
         y = design._labels(signal, ss)
@@ -366,7 +374,7 @@ class RidgePath(SpectralPath):
             self._dproj_cache = {id(design): (design, U.T @ xst, U.T @ xts)}
             if XS is not None:
                 self._cols_cache = (S, XS)
-            else:
+            elif KS is not None:
                 self._sigma_gram_cache = (sigma, KS.astype(np.float64, copy=False),
                                           math.ldexp(1.0, 2 * k0))
         return self
@@ -575,6 +583,8 @@ class RidgePath(SpectralPath):
         todo = np.array(sorted({q for q in qs if q not in self._norms}), dtype=np.float64)
         if todo.size == 0 and sigma is None:
             return None
+        if sigma is None and self._lowrank_norms(todo):
+            return None
         L = self.n_penalties
         acc = np.zeros((todo.size, L))
         scale = np.zeros((todo.size, L))
@@ -650,9 +660,17 @@ class RidgePath(SpectralPath):
         else:
             cost_gram = 2.0 * p * g * g + 2.0 * g * g * L  # V^T Sigma V with V (p, g)
             cost_pass = math.inf
-        route = min((cost_struct, "struct"), (cost_gram, "gram"), (cost_pass, "pass"))[1]
+        exact = min((cost_struct, "struct"), (cost_gram, "gram"), (cost_pass, "pass"))
+        cost_low = self._lowrank_route_cost(qs, pass_needed)
+        route = min(exact, (cost_low, "lowrank"))[1]
         if self._route_override is not None:  # tests compare the routes with each other
             route = self._route_override
+        if route == "lowrank":
+            R = self._lowrank_run(qs, sigma=sigma, tstar=design.theta_star)
+            if R is not None:
+                self.last_route = "lowrank"
+                return R
+            route = exact[1]  # the check failed (or the route does not apply): exact route
         self.last_route = route
         if route == "pass":  # sum_j sigma_j (theta_j - theta*_j)^2 feature by feature: no cancellation
             acc_sig = self._ensure_norms(qs, sigma=sigma, tstar=design.theta_star)

@@ -98,3 +98,8 @@ def mc_kernels(x, x2, n_mc, rng):
     w = rng.standard_normal((n_mc, x.shape[0]))
     z1, z2 = w @ x, w @ x2
     return (z1 > 0) * (z2 > 0) * 1.0, np.maximum(z1, 0) * np.maximum(z2, 0)
+
+
+def theta_c(u):
+    """``pi - arccos(u)``, written as ``arccos(-u)`` (no cancellation as u -> -1)."""
+    return np.arccos(-np.asarray(u, dtype=np.float64))

@@ -1,0 +1,280 @@
+"""The low-rank filter route: every penalty of a dual ridge path from r << L feature-space columns.
+
+On the dual side (n <= p) the ridge coefficients are ``theta_l = X^T U W[:, l]`` with
+``W[i, l] = c_i / (s_i + lam_l)``. In the orthonormal basis ``V = X^T U diag(s)^-1/2`` of the row
+space of X, ``theta_l = V a_l`` with ``a_l[i] = sqrt(s_i) c_i / (s_i + lam_l)``. The matrix
+``F[i, l] = 1 / (s_i + lam_l)`` is a Cauchy matrix: its singular values fall off geometrically, so
+once each column is scaled to unit norm (``A[:, l] = a_l / ||theta_l||_2``) A has a small numerical
+rank r (about 30 for 1000 penalties at n = 2000). We factor ``A ~ Q H`` (Q: (n, r) orthonormal,
+H = Q^T A), so that ::
+
+    theta_l ~ X^T G h_l,   G = U diag(s)^-1/2 Q  (n, r),   h_l = ||theta_l||_2 H[:, l]
+
+and a pass over the features costs ``2 n p r`` flops for ``Z^T = G^T X_b`` plus ``2 p r L`` for the
+slabs ``H^T Z^T``, instead of ``2 n p L``. Each slab is folded by the same Numba reduction as the exact
+pass (:func:`fastrisk.kernels.reduce_coef_block`): l_q norms, and the standard risk
+``sum_j sigma_j (theta_lj - theta*_j)^2`` in the coordinates of ``theta - theta*`` (no cancellation).
+
+Factorisation: a randomised range finder (Halko, Martinsson and Tropp, 2011, Alg. 4.2, adaptive)
+seeded with the columns of the smallest and the largest penalty (the ``lam = 0`` min-norm column is
+kept exact), grown by blocks of Gaussian test vectors until every column's residual
+``||A[:, l] - Q H[:, l]||_2`` is below ``config.LOWRANK_RTOL * 1e-3``. The test vectors come from a
+fixed seed: results are deterministic.
+
+Accuracy contract (``config.LOWRANK_RTOL``, 1e-10): every output within that relative distance of the
+exact route. Checked a posteriori in two ways, both nearly free:
+
+1. A bound for every column. With ``e_l`` the residual and V orthonormal, the error of ``theta_l`` is
+   ``delta_l = V e_l ||theta_l||_2``: ``|| ||theta_l||_q - ||theta~_l||_q || <= c_q ||delta_l||_2`` with
+   ``c_q = p^max(0, 1/q - 1/2)``, and ``|sqrt(R_l) - sqrt(R~_l)| <= beta_l = sqrt(max sigma) ||delta_l||``
+   so ``|R_l - R~_l| <= beta_l (2 sqrt(R~_l) + beta_l)``. Each must be at most half the tolerance.
+2. Spot columns recomputed exactly in the same pass (the smallest and largest penalty and the column
+   with the largest residual), compared with their low-rank values. Their exact values are returned.
+
+If either check fails, the caller falls back to an exact route (the result is then the exact one).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import config
+from .kernels import finish_norms, reduce_coef_block
+from .kernels._threads import threads_for
+from .kernels.lowrank import diff_colnorms, pivoted_mgs, scaled_filter
+
+__all__ = ["LowRankFilter", "factor", "cost", "exact_pass_cost", "expected_cheaper_than_sigma_gram",
+           "norms_and_risk"]
+
+
+class LowRankFilter:
+    """``theta_l ~ X^T G H[:, l]`` for every penalty l, with a per-column error bound.
+
+    Attributes
+    ----------
+    G : ndarray (n, r) float64, ``U diag(s)^-1/2 Q`` (null components dropped)
+    H : ndarray (r, L) float64, ``Q^T A`` times ``||theta_l||_2`` per column
+    err : ndarray (L,) float64, ``||theta_l - X^T G H[:, l]||_2`` up to rounding (absolute, in the
+        units of theta)
+    rank : int, r
+    """
+
+    def __init__(self, G: np.ndarray, H: np.ndarray, err: np.ndarray):
+        self.G = G
+        self.H = H
+        self.err = err
+        self.rank = int(G.shape[1])
+
+
+def _orth_new(Q: np.ndarray, Y: np.ndarray, tol: float) -> np.ndarray:
+    """Orthonormal columns spanning span(Y) up to ``tol`` (absolute), orthogonal to Q.
+
+    Block Gram-Schmidt against Q (BLAS, twice), then column-pivoted MGS with reorthogonalisation
+    (:func:`fastrisk.kernels.lowrank.pivoted_mgs`), which stops at the first remaining column of norm
+    at most ``tol`` and so reveals the rank. LAPACK's QR/SVD of a tall, thin block are avoided: they
+    thread poorly (tens to hundreds of ms on a busy 2-core machine, against 0.3 ms on one thread).
+    """
+    # below this norm a projected column is rounding noise of the projection
+    tol = max(tol, 64 * np.finfo(np.float64).eps * float(np.sqrt((Y * Y).sum(axis=0).max(initial=0.0))))
+    for _ in range(2):
+        Y = Y - Q @ (Q.T @ Y)
+    Qn = np.empty_like(Y)
+    k = pivoted_mgs(np.ascontiguousarray(Y), tol, Qn)
+    # the new columns are orthonormal among themselves; make them so against Q as well
+    Y = Qn[:, :k] - Q @ (Q.T @ Qn[:, :k])
+    k = pivoted_mgs(Y, 0.5, Qn)
+    return Qn[:, :k]
+
+
+def factor(s: np.ndarray, start: int, U: np.ndarray, c: np.ndarray, lam: np.ndarray,
+           norm2: np.ndarray, *, target: float | None = None, max_rank: int | None = None
+           ) -> LowRankFilter | None:
+    """Factor the scaled filter of a dual path (see the module docstring); None if no factor of
+    rank at most ``max_rank`` (default ``config.LOWRANK_MAX_RANK``) meets ``target``.
+
+    s, U: eigenpairs of ``X X^T`` (ascending, components below ``start`` null); c = U^T y;
+    lam (L,); norm2 (L,) = ``||theta_l||_2``.
+    """
+    target = config.LOWRANK_RTOL * 1e-3 if target is None else target
+    g = s.shape[0]
+    m = g - start
+    L = lam.shape[0]
+    rmax = min(m, L, config.LOWRANK_MAX_RANK if max_rank is None else max_rank)
+    inv = np.divide(1.0, norm2, out=np.zeros(L), where=norm2 > 0)
+    A = np.empty((m, L))
+    with threads_for(A.size):
+        scaled_filter(s, start, lam, np.ascontiguousarray(c, dtype=np.float64), inv, A)
+    if m == 0:
+        return LowRankFilter(np.zeros((g, 0)), np.zeros((0, L)), np.zeros(L))
+    seeds = np.unique([int(np.argmin(lam)), int(np.argmax(lam))])
+    Q = _orth_new(np.zeros((m, 0)), A[:, seeds], 1e-3 * target)
+    rng = np.random.default_rng(config.LOWRANK_SEED)
+    res = np.empty(L)
+    while True:
+        H = Q.T @ A
+        with threads_for(A.size):
+            diff_colnorms(A, np.ascontiguousarray(Q @ H), res)
+        if res.max() <= target:
+            break
+        r = Q.shape[1]
+        if r >= rmax:
+            return None
+        k = min(config.LOWRANK_BLOCK if r > seeds.size else config.LOWRANK_RANK_GUESS, rmax - r)
+        Om = rng.standard_normal((L, k))
+        # a sketch of the residual A - Q H; its directions below target / 10 cannot matter
+        Qn = _orth_new(Q, A @ Om - Q @ (H @ Om), 0.1 * target)
+        if Qn.shape[1] == 0:
+            return None
+        Q = np.hstack([Q, Qn])
+    G = U[:, start:] @ (Q / np.sqrt(s[start:])[:, None])
+    return LowRankFilter(np.ascontiguousarray(G), H * norm2, res * norm2)
+
+
+def cost(n: int, p: int, L: int, n_q: int, rank: int, regen: float = 0.0) -> float:
+    """Flops of the low-rank route: factor, one pass with ``n_q`` norms and the risk."""
+    factor_cost = 8.0 * n * L * rank
+    return factor_cost + 2.0 * n * p * (rank + 3) + 2.0 * p * rank * L + 3.0 * p * L * (1 + n_q) + regen
+
+
+def exact_pass_cost(n: int, p: int, L: int, regen: float = 0.0) -> float:
+    """Flops of the exact feature pass the low-rank route replaces (as the cost model of ridge.py)."""
+    return 2.0 * n * p * L + 2.0 * n * n * L + regen
+
+
+def expected_cheaper_than_sigma_gram(n: int, p: int, L: int, regen: float = 0.0) -> bool:
+    """Whether the low-rank route (at the guessed rank) should beat folding ``X Sigma X^T``
+    (``n^2 p`` flops) for the standard risk of a general diagonal Sigma: decides, in
+    ``RidgePath.from_design``, whether that second Gram is folded into the generating pass."""
+    return cost(n, p, L, 0, min(L, config.LOWRANK_RANK_GUESS), regen) < float(n) * n * p
+
+
+def _q_factor(q: float, p: int) -> float:
+    """``c_q`` with ``||V e||_q <= c_q ||e||_2`` for V with orthonormal columns of length p."""
+    return float(p) ** max(0.0, (0.0 if math.isinf(q) else 1.0 / q) - 0.5)
+
+
+def norms_and_risk(path, fac: LowRankFilter, qs: np.ndarray, sigma: np.ndarray | None,
+                   tstar: np.ndarray | None):
+    """One low-rank pass over the features of a dual path.
+
+    Returns ``(norms (nq, L), risk (L,) or None, info)``, or ``(None, None, info)`` when a check of
+    the accuracy contract fails (``info["status"]`` says which).
+    """
+    L = path.n_penalties
+    n, p = path.n, path.p
+    lam = path.lam
+    use_sig = sigma is not None
+    spot = np.unique([int(np.argmin(lam)), int(np.argmax(lam)), int(np.argmax(fac.err))])
+    A_spot = path.spec.U @ path.spec.filter(lam[spot], path._c)  # exact columns of U W
+    r = fac.rank
+    GT = np.ascontiguousarray(np.hstack([fac.G, A_spot]).T)  # (r + k, n)
+    HT = np.ascontiguousarray(fac.H.T)  # (L, r)
+    nq = qs.shape[0]
+    acc, scale, acc_sig = np.zeros((nq, L)), np.zeros((nq, L)), np.zeros(L)
+    k = spot.size
+    acc_s, scale_s, sig_s = np.zeros((nq, k)), np.zeros((nq, k)), np.zeros(k)
+    dummy = np.zeros(0)
+    b = max(256, config.BLOCK_BYTES // (8 * max(L, n)))
+    for j0, j1, Xb in path._xblocks("a feature-space pass", b):
+        Zt = GT @ Xb.astype(np.float64, copy=False)  # (r + k, b)
+        T = HT @ Zt[:r]  # (L, b): theta[j0:j1].T for every penalty
+        sg = sigma[j0:j1] if use_sig else dummy
+        ts = tstar[j0:j1] if use_sig else dummy
+        with threads_for(T.size * (nq + use_sig)):
+            reduce_coef_block(T, sg, ts, use_sig, qs, acc, scale, acc_sig)
+        reduce_coef_block(np.ascontiguousarray(Zt[r:]), sg, ts, use_sig, qs, acc_s, scale_s, sig_s)
+    norms = finish_norms(qs, acc, scale)
+    exact = finish_norms(qs, acc_s, scale_s)
+    tol = config.LOWRANK_RTOL
+    info = {"rank": r, "max_err": float(fac.err.max()), "spot": spot, "status": "ok"}
+    for i, q in enumerate(qs):
+        if np.any(_q_factor(q, p) * fac.err > 0.5 * tol * norms[i]):
+            info["status"] = f"bound failed for the l_{q:g} norm"
+            return None, None, info
+        if np.any(np.abs(norms[i, spot] - exact[i]) > tol * exact[i]):
+            info["status"] = f"spot check failed for the l_{q:g} norm"
+            return None, None, info
+    risk = None
+    if use_sig:
+        risk = acc_sig
+        beta = math.sqrt(float(sigma.max())) * fac.err
+        if np.any(beta * (2.0 * np.sqrt(risk) + beta) > 0.5 * tol * risk):
+            info["status"] = "bound failed for the standard risk"
+            return None, None, info
+        if np.any(np.abs(risk[spot] - sig_s) > tol * sig_s):
+            info["status"] = "spot check failed for the standard risk"
+            return None, None, info
+        risk[spot] = sig_s
+    norms[:, spot] = exact
+    return norms, risk, info
+
+
+class LowRankRoute:
+    """What :class:`fastrisk.RidgePath` needs for the low-rank route: the cached factor, its cost,
+    and the pass with its fallback flag (mixed in, so that ridge.py only chooses the route)."""
+
+    _lowrank_fac: LowRankFilter | None = None
+    _lowrank_state: str | None = None  # None: not tried; "ok"; "failed" (never retried)
+    #: Diagnostics of the last low-rank pass: rank, max_err, spot columns, status.
+    lowrank_info: dict | None = None
+
+    def _lowrank_available(self) -> bool:
+        return (self.side == "dual" and self._lowrank_state != "failed" and self.p is not None
+                and (self._X is not None or self._stream is not None))
+
+    def _lowrank_cost(self, n_q: int) -> float:
+        """Flops of the low-rank pass (factor included), ``inf`` where it does not apply."""
+        if not self._lowrank_available():
+            return math.inf
+        rank = self._lowrank_fac.rank if self._lowrank_fac is not None else config.LOWRANK_RANK_GUESS
+        return cost(self.n, self.p, self.n_penalties, n_q, rank, self._regen_cost())
+
+    def _lowrank_route_cost(self, qs, pass_needed: bool) -> float:
+        """Cost of the low-rank route for the standard risk (with the norms ``qs``), minus the exact
+        norm pass it replaces when one is needed anyway (``pass_needed``), for the cost model."""
+        c = self._lowrank_cost(sum(q != 2.0 for q in qs))
+        return c - self._exact_pass_cost() if pass_needed and math.isfinite(c) else c
+
+    def _exact_pass_cost(self) -> float:
+        return exact_pass_cost(self.n, self.p, self.n_penalties, self._regen_cost())
+
+    def _regen_cost(self) -> float:
+        return 0.0 if self._stream is None else 50.0 * self.n * self.p  # regenerating X from its seed
+
+    def _lowrank_run(self, qs, sigma=None, tstar=None):
+        """Norms ``qs`` (stored in ``self._norms``) and, with ``sigma``, the standard risk by the
+        low-rank pass. Returns the risk (or True without ``sigma``), or None when the route does not
+        apply or a check failed (then it is never tried again on this path)."""
+        if not self._lowrank_available():
+            return None
+        todo = np.array(sorted({float(q) for q in qs if q != 2.0 and q not in self._norms}))
+        if sigma is None and todo.size == 0:
+            return True
+        if self._lowrank_fac is None:
+            spec = self.spec
+            self._lowrank_fac = factor(spec.s, spec.start, spec.U, self._c, self.lam, self.norm(2))
+            if self._lowrank_fac is None:
+                self._lowrank_state = "failed"
+                self.lowrank_info = {"status": "no factor of rank <= LOWRANK_MAX_RANK"}
+                return None
+        norms, risk, info = norms_and_risk(self, self._lowrank_fac, todo, sigma, tstar)
+        self.lowrank_info = info
+        if norms is None:
+            self._lowrank_state = "failed"
+            return None
+        self._lowrank_state = "ok"
+        for q, v in zip(todo, norms, strict=True):
+            self._norms[float(q)] = v
+        return risk if sigma is not None else True
+
+    def _lowrank_norms(self, todo) -> bool:
+        """The ``_ensure_norms`` hook: compute the norms ``todo`` by the low-rank pass when it is
+        forced (``_route_override == "lowrank"``) or cheaper than the exact pass; False otherwise."""
+        override = self._route_override
+        if (override is not None and override != "lowrank") or not self._lowrank_available():
+            return False
+        if override is None and self._lowrank_cost(len(todo)) >= self._exact_pass_cost():
+            return False
+        return self._lowrank_run(todo) is not None
