@@ -291,7 +291,7 @@ def _check_finite(out: dict, args: argparse.Namespace) -> None:
 def _warm_up(args: argparse.Namespace) -> None:
     d = GaussianDesign(spectra.power_law(8), np.ones(8), noise=1.0)
     X, y = d.sample(4, seed=0, dtype=np.float32 if args.float32 else np.float64)
-    for route in ("struct", "gram", "pass"):  # every kernel a standard-risk route can call
+    for route in ("struct", "gram", "pass", "lowrank"):  # every kernel a standard-risk route can call
         path = RidgePath(X, y, [0.0, 1.0])
         path._route_override = route
         path.adversarial_risk(d, [0.1], norm=args.norm, target=args.target)
