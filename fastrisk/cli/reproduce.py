@@ -16,9 +16,11 @@ import argparse
 import sys
 import time
 
+from ._parser import OneLineParser
+
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
+    ap = OneLineParser(
         prog="fastrisk reproduce",
         description="Reproduce the three results of Hao & Zhang (2024), arXiv:2401.12236: figures "
                     "(PNG + PDF), the tables behind them and DIR/REPORT.md.")
