@@ -153,6 +153,17 @@ def check_noise(noise) -> float:
     return check_nonnegative_float(noise, "noise", " (the label-noise standard deviation)")
 
 
+def check_levels(v, name: str) -> np.ndarray:
+    """A non-empty 1-D grid of levels >= 0 (``inf`` allowed, NaN not), float64, sorted ascending."""
+    arr = np.asarray(v)
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+    arr = np.atleast_1d(arr.astype(np.float64))
+    if arr.ndim != 1 or arr.size == 0 or np.any(np.isnan(arr)) or np.any(arr < 0):
+        raise ValueError(f"{name} must be a non-empty 1-D array of levels >= 0 (inf allowed)")
+    return np.sort(arr)
+
+
 def check_positive_int(v, name: str, *, minimum: int = 1) -> int:
     if isinstance(v, bool) or not isinstance(v, Integral):
         raise TypeError(f"{name} must be an integer, got {v!r}")
