@@ -87,7 +87,7 @@ def check_eps(eps) -> np.ndarray:
     if eps.size == 0:
         raise ValueError("eps is empty: give at least one attack radius")
     if np.any(eps < 0):
-        raise ValueError(f"eps must be >= 0 (an attack radius), got min {eps.min()!r}")
+        raise ValueError(f"eps must be >= 0 (an attack radius), got min {float(eps.min())!r}")
     return np.ascontiguousarray(eps)
 
 
@@ -102,7 +102,7 @@ def check_norm(norm) -> tuple[float, float]:
         raise TypeError(f"norm must be a real number >= 1 or numpy.inf, got {norm!r}")
     p = float(norm)
     if math.isnan(p) or p < 1:
-        raise ValueError(f"norm must be >= 1 (the attack ball ||delta||_p <= eps), got {norm!r}")
+        raise ValueError(f"norm must be >= 1 (the attack ball ||delta||_p <= eps), got {p!r}")
     return p, dual_exponent(p)
 
 
@@ -145,7 +145,7 @@ def check_nonnegative_float(v, name: str, what: str = "") -> float:
         raise TypeError(f"{name} must be a real number >= 0{what}, got {v!r}")
     f = float(v)
     if not math.isfinite(f) or f < 0:
-        raise ValueError(f"{name} must be a finite number >= 0{what}, got {v!r}")
+        raise ValueError(f"{name} must be a finite number >= 0{what}, got {f!r}")
     return f
 
 
