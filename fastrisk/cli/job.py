@@ -455,7 +455,7 @@ def format_table(res: dict) -> str:
     orc = th["oracle"]
     lines.append(row(f"oracle frontier ({orc['path']}), best R_eps", None, None, None,
                      orc["best_adversarial_risk"]))
-    lines.append(row("gap to the oracle frontier (harm)", None, None, None, orc["frontier_gap"]))
+    lines.append(row("gap to the oracle frontier", None, None, None, orc["frontier_gap"]))
     lines.append("")
     for key, note in res["notes"].items():
         lines.append(f"note: {key}: {note}")

@@ -4,8 +4,8 @@ docs/math.md section 9: for Gaussian x and l2 attacks, the adversarial risk (cle
 depends on theta only through ``a = ||theta - theta*||_Sigma`` and ``b = ||theta||_2``, increasingly in
 each, so every Pareto-optimal theta for (standard risk, adversarial risk) lies on the *population* ridge
 path ``theta_mu = (Sigma + mu I)^{-1} Sigma theta*``, ``mu in [0, inf]`` (mu = 0: theta* itself; mu =
-inf: 0). The distance of an empirical ridge frontier from it is the "harm" of benign overfitting
-(Hao & Zhang 2024, arXiv:2401.12236).
+inf: 0). :func:`frontier_gap` measures how far an empirical ridge frontier stays above it, the price of
+benign overfitting in the sense of Hao & Zhang (2024, arXiv:2401.12236).
 """
 
 from __future__ import annotations
