@@ -181,6 +181,13 @@ def test_cli_out_under_a_file_is_a_user_error_not_a_resume_hint(capsys, tmp_path
     assert "cannot write to --out" in err and "resume" not in err and err.count("\n") == 1
 
 
+def test_cli_workers_with_scheduler_is_refused_not_ignored(capsys, tmp_path):
+    assert cli_rep.main(["--out", str(tmp_path / "o"), "--workers", "2", "--scheduler",
+                         "tcp://127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err
+    assert "not both" in err and err.count("\n") == 1 and not (tmp_path / "o").exists()
+
+
 def test_cli_missing_matplotlib_exits_2(monkeypatch, capsys, tmp_path):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
     assert cli_rep.main(["--out", str(tmp_path / "y"), "--quick"]) == 2

@@ -69,6 +69,8 @@ def main(argv: list[str]) -> int:
         pyplot()
     except (ReproduceError, PlotDependencyError) as exc:
         return _fail(str(exc))
+    if args.scheduler is not None and args.workers is not None:  # as `fastrisk sweep`: never ignore a flag
+        return _fail("give --workers (local processes) or --scheduler (Dask cluster), not both")
     client = None
     if args.scheduler is not None:
         from ..sweep import connect
