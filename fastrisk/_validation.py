@@ -87,7 +87,7 @@ def check_eps(eps) -> np.ndarray:
     if eps.size == 0:
         raise ValueError("eps is empty: give at least one attack radius")
     if np.any(eps < 0):
-        raise ValueError(f"eps must be >= 0 (an attack radius), got min {eps.min()!r}")
+        raise ValueError(f"eps must be >= 0 (an attack radius), got min {float(eps.min())!r}")
     return np.ascontiguousarray(eps)
 
 
@@ -102,7 +102,7 @@ def check_norm(norm) -> tuple[float, float]:
         raise TypeError(f"norm must be a real number >= 1 or numpy.inf, got {norm!r}")
     p = float(norm)
     if math.isnan(p) or p < 1:
-        raise ValueError(f"norm must be >= 1 (the attack ball ||delta||_p <= eps), got {norm!r}")
+        raise ValueError(f"norm must be >= 1 (the attack ball ||delta||_p <= eps), got {p!r}")
     return p, dual_exponent(p)
 
 
@@ -145,12 +145,23 @@ def check_nonnegative_float(v, name: str, what: str = "") -> float:
         raise TypeError(f"{name} must be a real number >= 0{what}, got {v!r}")
     f = float(v)
     if not math.isfinite(f) or f < 0:
-        raise ValueError(f"{name} must be a finite number >= 0{what}, got {v!r}")
+        raise ValueError(f"{name} must be a finite number >= 0{what}, got {f!r}")
     return f
 
 
 def check_noise(noise) -> float:
     return check_nonnegative_float(noise, "noise", " (the label-noise standard deviation)")
+
+
+def check_levels(v, name: str) -> np.ndarray:
+    """A non-empty 1-D grid of levels >= 0 (``inf`` allowed, NaN not), float64, sorted ascending."""
+    arr = np.asarray(v)
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+    arr = np.atleast_1d(arr.astype(np.float64))
+    if arr.ndim != 1 or arr.size == 0 or np.any(np.isnan(arr)) or np.any(arr < 0):
+        raise ValueError(f"{name} must be a non-empty 1-D array of levels >= 0 (inf allowed)")
+    return np.sort(arr)
 
 
 def check_positive_int(v, name: str, *, minimum: int = 1) -> int:

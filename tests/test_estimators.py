@@ -374,6 +374,8 @@ def test_bad_parameters():
     for bad in ([-1.0, 1.0], [0.0], [np.nan], [np.inf, 1.0], []):
         with pytest.raises(ValueError, match="alphas"):
             RidgePathCV(alphas=bad).fit(X, y)
+    with pytest.raises(ValueError, match=r"got min\(alphas\) = -1\.0$"):  # a number, not np.float64(..)
+        RidgePathCV(alphas=np.array([-1.0, 1.0])).fit(X, y)
     with pytest.raises(ValueError, match="alphas"):
         RidgePathCV(alphas=np.ones((2, 2))).fit(X, y)
     with pytest.raises(TypeError, match="alphas"):

@@ -157,6 +157,37 @@ def test_cli_refuses_a_directory_holding_something_else(capsys, tmp_path):
     assert "holds no fastrisk reproduce results" in err and "Traceback" not in err
 
 
+def test_cli_bad_flag_is_one_line_not_the_usage_block(capsys, tmp_path):
+    with pytest.raises(SystemExit) as ex:
+        cli_rep.main(["--size", "huge", "--out", str(tmp_path / "x")])
+    assert ex.value.code == 2
+    err = capsys.readouterr().err
+    assert "--size" in err and err.count("\n") == 1 and "usage:" not in err
+
+
+def test_cli_figures_dir_that_is_a_file_fails_before_computing(capsys, tmp_path):
+    (tmp_path / "f").write_text("")
+    assert cli_rep.main(["--out", str(tmp_path / "o"), "--only", "E1", "--figures-dir",
+                         str(tmp_path / "f"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "--figures-dir" in err and "not a directory" in err and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()  # refused before anything was written
+
+
+def test_cli_out_under_a_file_is_a_user_error_not_a_resume_hint(capsys, tmp_path):
+    (tmp_path / "f").write_text("")
+    assert cli_rep.main(["--out", str(tmp_path / "f" / "sub"), "--only", "E1", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write to --out" in err and "resume" not in err and err.count("\n") == 1
+
+
+def test_cli_workers_with_scheduler_is_refused_not_ignored(capsys, tmp_path):
+    assert cli_rep.main(["--out", str(tmp_path / "o"), "--workers", "2", "--scheduler",
+                         "tcp://127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err
+    assert "not both" in err and err.count("\n") == 1 and not (tmp_path / "o").exists()
+
+
 def test_cli_missing_matplotlib_exits_2(monkeypatch, capsys, tmp_path):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
     assert cli_rep.main(["--out", str(tmp_path / "y"), "--quick"]) == 2

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import fastrisk as fr
-from fastrisk import risk, spectra
+from fastrisk import _validation, risk, spectra
 from fastrisk.ntk import linearize, ntk_gram
 from fastrisk.ntk.lazy import lazy_training_check, train_gd
 
@@ -176,3 +176,14 @@ def test_lazy_training_check_names_widths():
         lazy_training_check(X, y, X, widths=[])
     with pytest.raises(ValueError, match="widths"):
         lazy_training_check(X, y, X, widths=[8, -2])
+
+
+@pytest.mark.parametrize("call, shown", [
+    (lambda: _validation.check_eps(np.array([-1.0, 0.5])), "got min -1.0"),
+    (lambda: _validation.check_norm(np.float64(0.5)), "got 0.5"),
+    (lambda: _validation.check_nonnegative_float(np.float64(-1.0), "noise"), "got -1.0"),
+])
+def test_numpy_scalars_are_shown_as_numbers_in_messages(call, shown):
+    with pytest.raises(ValueError) as exc:
+        call()
+    assert str(exc.value).endswith(shown) and "np.float64" not in str(exc.value)

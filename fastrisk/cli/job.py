@@ -28,6 +28,7 @@ from ..design import GaussianDesign
 from ..ridge import RidgePath, ridge_path_risks
 from ..risk import dual_exponent
 from ..theory import adversarial_equivalent, benign_report, frontier_gap, pareto_frontier, ridge_equivalent
+from ._parser import OneLineParser
 
 SPECTRA = ("two_level", "bllt_log", "spiked", "power_law", "isotropic")
 N_SPIKES = 10  # spikes of the "spiked" preset: it needs p >= N_SPIKES
@@ -97,16 +98,9 @@ def _attack_norm(s: str) -> float:
 _attack_norm.__name__ = "attack norm"
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, with every error on one line of stderr (exit code 2), as tools expect."""
-
-    def error(self, message: str):  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
 def parser() -> argparse.ArgumentParser:
     """The main job's argument parser (``fastrisk [options]``)."""
-    ap = _Parser(
+    ap = OneLineParser(
         prog="fastrisk",
         description="Standard vs adversarial risk of the min-norm interpolator and the ridge path "
                     "on a benign-overfitting problem (ridge: ||y - X theta||^2 + lam ||theta||^2, "
@@ -461,7 +455,7 @@ def format_table(res: dict) -> str:
     orc = th["oracle"]
     lines.append(row(f"oracle frontier ({orc['path']}), best R_eps", None, None, None,
                      orc["best_adversarial_risk"]))
-    lines.append(row("gap to the oracle frontier (harm)", None, None, None, orc["frontier_gap"]))
+    lines.append(row("gap to the oracle frontier", None, None, None, orc["frontier_gap"]))
     lines.append("")
     for key, note in res["notes"].items():
         lines.append(f"note: {key}: {note}")

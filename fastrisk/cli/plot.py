@@ -11,9 +11,10 @@ no global backend state changes.
 from __future__ import annotations
 
 import os
-import tempfile
 
 import numpy as np
+
+from .._files import atomic_write
 
 __all__ = ["check_target_file", "write_figure", "trade_off_figure"]
 
@@ -122,14 +123,5 @@ def trade_off_figure(res: dict):
 def write_figure(res: dict, path: str) -> None:
     """Draw :func:`trade_off_figure` to ``path`` atomically (a temporary file beside it, then a rename)."""
     fig = trade_off_figure(res)
-    folder = os.path.dirname(os.path.abspath(path))
     ext = os.path.splitext(path)[1]
-    fd, tmp = tempfile.mkstemp(prefix=".fastrisk-", suffix=ext, dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format=ext.lstrip(".").lower(), dpi=110)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format=ext.lstrip(".").lower(), dpi=110), suffix=ext)

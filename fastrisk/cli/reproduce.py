@@ -16,9 +16,11 @@ import argparse
 import sys
 import time
 
+from ._parser import OneLineParser
+
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
+    ap = OneLineParser(
         prog="fastrisk reproduce",
         description="Reproduce the three results of Hao & Zhang (2024), arXiv:2401.12236: figures "
                     "(PNG + PDF), the tables behind them and DIR/REPORT.md.")
@@ -67,6 +69,8 @@ def main(argv: list[str]) -> int:
         pyplot()
     except (ReproduceError, PlotDependencyError) as exc:
         return _fail(str(exc))
+    if args.scheduler is not None and args.workers is not None:  # as `fastrisk sweep`: never ignore a flag
+        return _fail("give --workers (local processes) or --scheduler (Dask cluster), not both")
     client = None
     if args.scheduler is not None:
         from ..sweep import connect

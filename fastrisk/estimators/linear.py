@@ -52,7 +52,7 @@ def check_alphas(alphas) -> np.ndarray | None:
         raise ValueError("alphas must be finite (no NaN or inf)")
     if np.any(arr <= 0):
         raise ValueError(f"alphas must be > 0 (leave-one-out is defined for a positive penalty; "
-                         f"use MinNormRegressor for alpha = 0), got min(alphas) = {arr.min()!r}")
+                         f"use MinNormRegressor for alpha = 0), got min(alphas) = {float(arr.min())!r}")
     return np.ascontiguousarray(arr)
 
 

@@ -84,7 +84,10 @@ def check_out(out: str | os.PathLike, size: str) -> Path:
     if out.exists() and any(out.iterdir()):
         raise ReproduceError(f"{os.fspath(out)!r} is not empty and holds no fastrisk reproduce results (no "
                              f"{MANIFEST}); choose a new or empty --out")
-    write_json({"tool": "fastrisk reproduce", "format": FORMAT, "size": size}, man)
+    try:
+        write_json({"tool": "fastrisk reproduce", "format": FORMAT, "size": size}, man)
+    except OSError as exc:  # a parent that is a file, a read-only or missing file system
+        raise ReproduceError(f"cannot write to --out {os.fspath(out)!r}: {exc.strerror or exc}") from None
     return out
 
 
@@ -118,6 +121,8 @@ def run(out: str | os.PathLike, *, only=None, quick: bool = False, workers: int 
     names = parse_only(only)
     figures.pyplot()  # fail before computing anything when matplotlib is missing
     size = "quick" if quick else "full"
+    if figures_dir is not None and Path(figures_dir).exists() and not Path(figures_dir).is_dir():
+        raise ReproduceError(f"--figures-dir {os.fspath(figures_dir)!r} is a file, not a directory")
     out = check_out(out, size)
     mods = _modules()
     done = {}

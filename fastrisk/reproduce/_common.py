@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .. import spectra
+from .._files import atomic_write
 
 __all__ = ["SPECTRA", "spectrum_setting", "spectrum_array", "theta_star", "Summary", "write_table",
            "write_json", "read_json", "NOISE", "SIGNAL", "ReproduceError", "sweep_spec", "sweep_specs"]
@@ -118,23 +118,9 @@ class Summary:
         return asdict(self)
 
 
-def _atomic(path: Path, write) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
 def write_table(df, path: str | os.PathLike) -> Path:
     """Write a pandas DataFrame as Parquet (pyarrow), atomically."""
-    return _atomic(Path(path), lambda tmp: df.to_parquet(tmp, index=False))
+    return atomic_write(Path(path), lambda tmp: df.to_parquet(tmp, index=False))
 
 
 def write_json(obj, path: str | os.PathLike) -> Path:
@@ -144,7 +130,7 @@ def write_json(obj, path: str | os.PathLike) -> Path:
             json.dump(obj, f, indent=1, sort_keys=True, default=float)
             f.write("\n")
 
-    return _atomic(Path(path), w)
+    return atomic_write(Path(path), w)
 
 
 def read_json(path: str | os.PathLike):

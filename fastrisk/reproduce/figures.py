@@ -13,8 +13,9 @@ a title with the setting; simulated points with their spread over seeds, theory 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
+
+from .._files import atomic_write
 
 __all__ = ["PlotDependencyError", "pyplot", "save", "COLORS", "MARKERS", "R0_LABEL", "radv_label",
            "LAM_LABEL", "N_LABEL", "DPI"]
@@ -91,14 +92,6 @@ def save(fig, base: str | os.PathLike) -> list[Path]:
     out = []
     for ext in (".png", ".pdf"):
         path = base.with_suffix(ext)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=ext)
-        os.close(fd)
-        try:
-            fig.savefig(tmp, format=ext[1:])
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        out.append(path)
+        out.append(atomic_write(path, lambda tmp, fmt=ext[1:]: fig.savefig(tmp, format=fmt), suffix=ext))
     plt.close(fig)
     return out

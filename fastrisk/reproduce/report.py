@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 
 from .. import __version__
-from ._common import _atomic, read_json
+from .._files import atomic_write
+from ._common import read_json
 
 __all__ = ["write_report", "ORDER"]
 
@@ -72,4 +73,4 @@ def write_report(out: str | os.PathLike, *, size: str) -> Path:
         with open(tmp, "w") as fh:
             fh.write(text)
 
-    return _atomic(path, w)
+    return atomic_write(path, w)

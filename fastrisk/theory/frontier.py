@@ -4,8 +4,8 @@ docs/math.md section 9: for Gaussian x and l2 attacks, the adversarial risk (cle
 depends on theta only through ``a = ||theta - theta*||_Sigma`` and ``b = ||theta||_2``, increasingly in
 each, so every Pareto-optimal theta for (standard risk, adversarial risk) lies on the *population* ridge
 path ``theta_mu = (Sigma + mu I)^{-1} Sigma theta*``, ``mu in [0, inf]`` (mu = 0: theta* itself; mu =
-inf: 0). The distance of an empirical ridge frontier from it is the "harm" of benign overfitting
-(Hao & Zhang 2024, arXiv:2401.12236).
+inf: 0). :func:`frontier_gap` measures how far an empirical ridge frontier stays above it, the price of
+benign overfitting in the sense of Hao & Zhang (2024, arXiv:2401.12236).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 from .._validation import (
     as_float_array,
     check_eps,
+    check_levels,
     check_noise,
     check_norm,
     check_positive_int,
@@ -105,13 +106,7 @@ def oracle_frontier(spectrum: ArrayLike, theta_star: ArrayLike, eps: ArrayLike, 
             lo, hi = 1e-4, 1e4
         mu = np.concatenate([[0.0], np.geomspace(lo, hi, n_mu - 2), [np.inf]])
     else:
-        mu = np.asarray(mu)
-        if mu.dtype == object or mu.dtype.kind not in "biuf":
-            raise TypeError(f"mu must be a real numeric array, got dtype {mu.dtype}")
-        mu = np.atleast_1d(mu.astype(np.float64))
-        if mu.ndim != 1 or mu.size == 0 or np.any(np.isnan(mu)) or np.any(mu < 0):
-            raise ValueError("mu must be a non-empty 1-D array of levels >= 0 (inf allowed)")
-        mu = np.sort(mu)
+        mu = check_levels(mu, "mu")
     M = mu.size
     R0 = np.empty(M)
     b = np.empty(M)
@@ -337,13 +332,7 @@ def pareto_frontier(spectrum: ArrayLike, theta_star: ArrayLike, eps: ArrayLike, 
         n_levels = check_positive_int(n_levels, "n_levels", minimum=3)
         t = _pareto_levels(ls, th, q, n_levels)
     else:
-        t = np.asarray(levels)
-        if t.dtype == object or t.dtype.kind not in "biuf":
-            raise TypeError(f"levels must be a real numeric array, got dtype {t.dtype}")
-        t = np.atleast_1d(t.astype(np.float64))
-        if t.ndim != 1 or t.size == 0 or np.any(np.isnan(t)) or np.any(t < 0):
-            raise ValueError("levels must be a non-empty 1-D array of levels >= 0 (inf allowed)")
-        t = np.sort(t)
+        t = check_levels(levels, "levels")
     M = t.size
     R0 = np.empty(M)
     b = np.empty(M)
