@@ -123,11 +123,24 @@ def write_table(df, path: str | os.PathLike) -> Path:
     return atomic_write(Path(path), lambda tmp: df.to_parquet(tmp, index=False))
 
 
+def _strict(o):
+    """``o`` with every non-finite float replaced by None (JSON has no NaN or Infinity)."""
+    if isinstance(o, dict):
+        return {k: _strict(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_strict(v) for v in o]
+    if isinstance(o, (float, np.floating)):
+        return float(o) if math.isfinite(o) else None
+    if isinstance(o, np.integer):
+        return int(o)
+    return o
+
+
 def write_json(obj, path: str | os.PathLike) -> Path:
-    """Write JSON atomically."""
+    """Write strict JSON atomically: a non-finite number is written ``null``, never NaN/Infinity."""
     def w(tmp):
         with open(tmp, "w") as f:
-            json.dump(obj, f, indent=1, sort_keys=True, default=float)
+            json.dump(_strict(obj), f, indent=1, sort_keys=True, default=float, allow_nan=False)
             f.write("\n")
 
     return atomic_write(Path(path), w)

@@ -29,6 +29,7 @@ from .. import theory as T
 from . import figures as F
 from ._common import NOISE, SPECTRA, Summary, spectrum_array, sweep_spec, theta_star, write_json, write_table
 from ._sim import simulate
+from .e2_tradeoff import harm
 
 __all__ = ["NAME", "Config", "config", "run", "schedules", "radius", "theory_table", "plot"]
 
@@ -82,7 +83,8 @@ def lam_grid(cfg: Config, n: int) -> np.ndarray:
 
 
 def _harm_of(R0, Ra, eps):
-    h = np.maximum(R0, Ra - eps**2)
+    """The harm ``min_lam max(R_0, R_eps - eps^2)`` (clean target, theta* = e_1) and its penalty index."""
+    h = harm(R0, Ra, eps**2)
     k = int(np.argmin(h))
     return float(h[k]), k
 
