@@ -157,6 +157,8 @@ def _init_worker(threads: int) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # started with SIGINT blocked (see _sigint_blocked)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _exit_with_parent()
     pin_threads(threads)
 
@@ -165,20 +167,21 @@ _shared_pool: tuple[int, int, ProcessPoolExecutor] | None = None  # (workers, th
 
 
 @contextmanager
-def _sigint_ignored():
-    """Ignore SIGINT around a call that may start a worker (the pool starts them on demand, inside
-    ``submit``): a child started while SIGINT is ignored keeps ignoring it from its first instruction,
-    so a Ctrl-C during a worker's start-up cannot print a traceback from it. Main thread only."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+def _sigint_blocked():
+    """Block SIGINT in this thread around a call that may start a worker (the pool starts them on
+    demand, inside ``submit``): the child inherits the blocked mask, so a Ctrl-C during its start-up
+    stays pending until its initializer ignores SIGINT (no traceback from it); here, a SIGINT that
+    arrives meanwhile is delivered when the mask is restored, never lost."""
     import signal
 
-    prev = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, prev)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _pool_for(workers: int, threads: int) -> ProcessPoolExecutor:
@@ -250,7 +253,7 @@ class PoolExecutor:
                     else:
                         fn, args = compute_and_write, (u, self.out)
                     if len(getattr(self._pool, "_processes", None) or ()) < self.workers:
-                        with _sigint_ignored():  # this submit may start a worker
+                        with _sigint_blocked():  # this submit may start a worker
                             f = self._pool.submit(fn, *args)
                     else:
                         f = self._pool.submit(fn, *args)
