@@ -111,15 +111,15 @@ def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, wor
         else:
             w = max(1, cpu_count() // threads) if workers is None else workers
             w = max(1, min(w, len(units)))
-            ex = SerialExecutor(threads) if w == 1 else PoolExecutor(w, threads, keep=keep_workers)
+            ex = (SerialExecutor(threads) if w == 1
+                  else PoolExecutor(w, threads, keep=keep_workers, out=store.out))
         bar = _progress_bar(len(grid.tasks), len(done), progress)
         computed = 0
         try:
             for u, table in ex.execute(units):
-                if u["kind_of_unit"] == "theory":
-                    store.write_theory(u["group"], table)
-                else:
-                    store.write_task(u["id"], table)
+                if table is not None:  # None: a local worker has written it already
+                    store.write(u, table)
+                if u["kind_of_unit"] == "task":
                     computed += 1
                     bar.update(1)
         finally:

@@ -1,7 +1,8 @@
 """Executors: run units of work (tasks, theory groups) and yield results as they finish.
 
 Three ways, one contract -- ``execute(units)`` yields ``(unit, table)`` pairs in completion order and the
-caller (the process that called :func:`fastrisk.sweep.run`) writes every table:
+caller (the process that called :func:`fastrisk.sweep.run`) writes every table (local pool workers,
+which share its file system, write their own and yield ``(unit, None)``):
 
 - :class:`SerialExecutor`: in the calling process (``workers=1``), no machinery at all.
 - :class:`PoolExecutor`: a local process pool started with ``spawn`` (never ``fork``: a forked child of
@@ -25,6 +26,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 
 import pyarrow as pa
 
@@ -71,6 +73,17 @@ def compute_unit(unit: dict, *, pin: bool = True) -> pa.Table:
         return compute_task(unit)
     except Exception as exc:
         raise TaskError(f"{describe(unit)} failed: {type(exc).__name__}: {exc}") from exc
+
+
+def compute_and_write(unit: dict, out: str) -> int:
+    """Compute a unit and write its table into the store at ``out`` (a local pool worker); returns the
+    number of rows. Only this small number travels back: a worker stopped mid-task can never leave a
+    half-sent result in the pool's pipe (which would hang the pool's shutdown)."""
+    from .store import write_unit
+
+    table = compute_unit(unit)
+    write_unit(out, unit, table)
+    return table.num_rows
 
 
 class TaskError(RuntimeError):
@@ -144,11 +157,31 @@ def _init_worker(threads: int) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # started with SIGINT blocked (see _sigint_blocked)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _exit_with_parent()
     pin_threads(threads)
 
 
 _shared_pool: tuple[int, int, ProcessPoolExecutor] | None = None  # (workers, threads, pool)
+
+
+@contextmanager
+def _sigint_blocked():
+    """Block SIGINT in this thread around a call that may start a worker (the pool starts them on
+    demand, inside ``submit``): the child inherits the blocked mask, so a Ctrl-C during its start-up
+    stays pending until its initializer ignores SIGINT (no traceback from it); here, a SIGINT that
+    arrives meanwhile is delivered when the mask is restored, never lost."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _pool_for(workers: int, threads: int) -> ProcessPoolExecutor:
@@ -181,7 +214,8 @@ def shutdown_workers(*, kill: bool = False) -> None:
 class PoolExecutor:
     """A ``spawn`` process pool of ``workers`` processes, kept alive across units and, with ``keep``,
     across :func:`fastrisk.sweep.run` calls (worker start-up -- an interpreter, imports, Numba cache
-    loads, about a second of CPU each -- is paid once per session, not per sweep).
+    loads, about a second of CPU each -- is paid once per session, not per sweep). With ``out``, each
+    worker writes its own results into the store there and ``execute`` yields ``(unit, None)``.
 
     Parameters
     ----------
@@ -190,14 +224,17 @@ class PoolExecutor:
         BLAS and Numba threads per worker.
     keep : bool, default True
         Keep the workers for the next run (:func:`shutdown_workers` stops them).
+    out : path-like, optional
+        The store the workers write into (they share this machine's file system).
     """
 
     name = "local"
 
-    def __init__(self, workers: int, threads: int = 1, *, keep: bool = True):
+    def __init__(self, workers: int, threads: int = 1, *, keep: bool = True, out=None):
         self.workers = workers
         self.threads = threads
         self.keep = keep
+        self.out = None if out is None else os.fspath(out)
         self._pool = _pool_for(workers, threads)
         self._clean = False
 
@@ -211,14 +248,24 @@ class PoolExecutor:
                     u = next(it, None)
                     if u is None:
                         break
-                    pending[self._pool.submit(compute_unit, u)] = u
+                    if self.out is None:
+                        fn, args = compute_unit, (u,)
+                    else:
+                        fn, args = compute_and_write, (u, self.out)
+                    if len(getattr(self._pool, "_processes", None) or ()) < self.workers:
+                        with _sigint_blocked():  # this submit may start a worker
+                            f = self._pool.submit(fn, *args)
+                    else:
+                        f = self._pool.submit(fn, *args)
+                    pending[f] = u
                 if not pending:
                     self._clean = True
                     return
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for f in sorted(done, key=lambda f: _order(pending[f])):
                     u = pending.pop(f)
-                    yield u, f.result()
+                    r = f.result()
+                    yield u, (None if self.out is not None else r)
         finally:
             for f in pending:
                 f.cancel()

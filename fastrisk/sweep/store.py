@@ -37,7 +37,7 @@ try:  # POSIX advisory lock: two sweeps on one directory would race on its files
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-__all__ = ["Store", "StoreError", "load", "MANIFEST", "STORE_FORMAT"]
+__all__ = ["Store", "StoreError", "load", "write_unit", "MANIFEST", "STORE_FORMAT"]
 
 MANIFEST = "manifest.json"
 STORE_FORMAT = 1
@@ -173,6 +173,20 @@ class Store:
 
     def write_theory(self, group_id: int, table: pa.Table) -> None:
         _atomic_write(self.theory_dir / _group_name(group_id), lambda tmp: pq.write_table(table, tmp))
+
+    def write(self, unit: dict, table: pa.Table) -> None:
+        """Write a unit's table (a task's rows or a group's theory columns)."""
+        write_unit(self.out, unit, table)
+
+
+def write_unit(out, unit: dict, table: pa.Table) -> None:
+    """Write one unit's table into the store at ``out``, atomically (also called by local pool workers,
+    which write their own results: same file system, and no large result ever crosses a pipe)."""
+    if unit["kind_of_unit"] == "theory":
+        path = Path(out) / "theory" / _group_name(unit["group"])
+    else:
+        path = Path(out) / "tasks" / _task_name(unit["id"])
+    _atomic_write(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def _read_manifest(out: Path) -> dict:
