@@ -11,14 +11,11 @@ import argparse
 import json
 import sys
 
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line on stderr, exit 2 (argparse prints the usage too)
-        self.exit(2, f"fastrisk sweep: {message}\n")
+from ._parser import OneLineParser
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = _Parser(prog="fastrisk sweep",
+    ap = OneLineParser(prog="fastrisk sweep",
                  description="Run a sweep spec (TOML) into an output directory of Parquet files; rerunning "
                              "the same command resumes an interrupted sweep.")
     ap.add_argument("spec", help="the sweep spec, a TOML file")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .._files import atomic_write
 from .compute import THEORY_SCHEMA
 from .spec import Spec, parse_spec
 from .tasks import Grid, expand
@@ -50,21 +50,9 @@ class StoreError(ValueError):
 
 
 def _atomic_write(path: Path, write) -> None:
-    """Write via ``write(tmp_path)`` to a temporary file beside ``path``, fsync, then rename over it."""
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX + path.name + ".", dir=path.parent)
-    try:
-        os.close(fd)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; results are meant to be shared
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Write via ``write(tmp_path)`` to a temporary file beside ``path``, fsync, then rename over it
+    (temporary names start with :data:`TMP_PREFIX`, so a killed run's leftovers are recognised)."""
+    atomic_write(path, write, prefix=TMP_PREFIX + path.name + ".", suffix="")
 
 
 def _task_name(i: int) -> str:
