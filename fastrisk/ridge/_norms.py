@@ -18,7 +18,7 @@ from ..kernels._threads import threads_for
 from ._passes import slabs
 from ._truth import error_weights, remainder, truth
 
-__all__ = ["ensure_norms", "dual_norm"]
+__all__ = ["ensure_norms", "dual_norm", "consistent_norm"]
 
 
 def ensure_norms(path, qs, sigma=None, tstar=None):
@@ -55,14 +55,18 @@ def dual_norm(path, design, q: float, target: str) -> np.ndarray:
     b = path._norms[q]
     if target != "consistent":
         return b
-    ts = design.theta_star
-    if not np.any(ts):
+    if not np.any(design.theta_star):
         return b
+    return consistent_norm(path, truth(path, design), b)
+
+
+def consistent_norm(path, tr, b: np.ndarray) -> np.ndarray:
+    """The l2 norm of theta_lam projected off theta* (nonzero), from theta* in the path's coordinates
+    ``tr`` (:func:`fastrisk.ridge._truth.truth`) and ``b = ||theta_lam||_2``."""
     # ||theta_perp||^2 = (|omega wedge y|^2 + ||r||^2 ||theta||^2) / ||theta*||^2 with y = P theta*,
     # r = theta* - y and omega either theta or theta - y (whichever is shorter), both in the
     # orthonormal coordinates sqrt(d) * (hat weights); one Gram-Schmidt step against y makes
     # |omega wedge y| free of the cancellation of ||theta||^2 - (theta^T u)^2.
-    tr = truth(path, design)
     rr, _, _, br = remainder(path, tr)
     sq = np.sqrt(np.maximum(path._dhat, 0.0))  # null eigenvalues may be -0 or tiny negative
     st = path.spec.start

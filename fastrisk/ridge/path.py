@@ -18,10 +18,11 @@ from .._validation import (
     check_sigma_gram,
     check_target,
     check_vector,
+    dual_exponent,
 )
 from ..design import GaussianDesign, _as_design
 from ..risk import _closed_form, moments_risk
-from . import _build, _norms, _passes, _routes
+from . import _build, _norms, _passes, _routes, _wishart
 
 __all__ = ["RidgePath"]
 
@@ -82,6 +83,8 @@ class RidgePath(SpectralPath, LowRankRoute):
     _route_override: str | None = None
     #: The route the last standard-risk computation took (for benchmarks and tests).
     last_route: str | None = None
+    #: The feature source of a ``tail="wishart"`` path (None otherwise): see :mod:`._wishart`.
+    _tail: _wishart.TailFeatures | None = None
 
     def __init__(self, X: ArrayLike, y: ArrayLike, lam: ArrayLike, *, method: str = "gram"):
         _build.build_dense(self, X, y, lam, method)
@@ -127,7 +130,7 @@ class RidgePath(SpectralPath, LowRankRoute):
 
     @classmethod
     def from_design(cls, design: GaussianDesign, n: int, lam: ArrayLike, seed, *, dtype=np.float64,
-                    block: int | None = None, risk_stats: bool = True) -> RidgePath:
+                    block: int | None = None, risk_stats: bool = True, tail: str = "explicit") -> RidgePath:
         """The ridge path on ``design.sample(n, seed)`` without ever holding X (diagonal Sigma).
 
         X is generated block by block from the seed (the same numbers as :meth:`GaussianDesign.sample`
@@ -157,6 +160,19 @@ class RidgePath(SpectralPath, LowRankRoute):
             l2 adversarial risks cost no second pass. Exception: for a general Sigma with many
             penalties the low-rank route (one regenerating pass, ``2 n p r`` flops) is cheaper than
             folding ``X Sigma X^T`` (``n^2 p``); that second Gram is then not folded.
+        tail : {"explicit", "wishart"}
+            ``"explicit"`` (default): X is drawn column by column as above. ``"wishart"``: for a
+            flat-tail design (Sigma = diagonal on a few leading coordinates plus ``c I`` on at least
+            half of them: ``two_level``, ``spiked``, ``isotropic``, or a compact
+            :class:`~fastrisk.spectra.FlatTail`), only the leading columns of X are drawn (the same
+            numbers as ``design.sample``); the tail enters through its Gram, drawn from its Wishart
+            law (Bartlett decomposition), and one Gaussian column along theta*'s tail part, so the
+            cost is one n x n draw and one ``eigh`` whatever p is (p = 10^9 included) and memory is
+            O(n^2). The path, ``norm(2)``, :meth:`standard_risk` and the l2 :meth:`adversarial_risk`
+            (clean, noisy, consistent) are exact *in law* (the draw differs from the explicit one);
+            coefficients, predictions, other norms and attacks, and empirical risks need the tail of
+            X and are refused with a one-line error. The random stream and the law are documented in
+            :mod:`fastrisk.ridge._wishart`.
 
         Returns
         -------
@@ -171,6 +187,8 @@ class RidgePath(SpectralPath, LowRankRoute):
         >>> path.standard_risk(design).shape
         (20,)
         """
+        if _wishart.check_tail(tail, design) == "wishart":
+            return _wishart.build_from_design(cls, design, n, lam, seed, dtype, block, risk_stats)
         return _build.build_from_design(cls, design, n, lam, seed, dtype, block, risk_stats)
 
     # ------------------------------------------------------------------ compatibility views
@@ -193,6 +211,8 @@ class RidgePath(SpectralPath, LowRankRoute):
         -------
         ndarray (p, k) float64
         """
+        if self._tail is not None:
+            _wishart.refuse("coef")
         cols = None
         if index is not None:
             cols = np.atleast_1d(np.asarray(index))
@@ -213,6 +233,8 @@ class RidgePath(SpectralPath, LowRankRoute):
         -------
         ndarray (m, L) float64
         """
+        if self._tail is not None:
+            _wishart.refuse("predict")
         X_new = check_design_matrix(X_new, "X_new")
         if X_new.shape[1] != self.p:
             raise ValueError(f"X_new must have p={self.p} columns, got shape {X_new.shape}")
@@ -234,6 +256,8 @@ class RidgePath(SpectralPath, LowRankRoute):
         ndarray (L,) float64
         """
         q = check_q(q)
+        if q != 2.0 and self._tail is not None:
+            _wishart.refuse(f"norm(q={q:g})")
         _norms.ensure_norms(self, [q])
         return self._norms[q].copy()
 
@@ -266,7 +290,10 @@ class RidgePath(SpectralPath, LowRankRoute):
         -------
         ndarray (L,) float64
         """
-        return _routes.standard_risk(self, self._check_design(design), qs=())
+        design = self._check_design(design)
+        if self._tail is not None:
+            return _wishart.standard_risk(self, design)
+        return _routes.standard_risk(self, design, qs=())
 
     def standard_risk_from_stats(self, sigma_gram: ArrayLike, x_sigma_theta: ArrayLike,
                                  theta_sigma_theta: float, x_theta: ArrayLike | None = None
@@ -335,11 +362,17 @@ class RidgePath(SpectralPath, LowRankRoute):
         p, q = check_norm(norm)
         target = check_target(target, p)
         eps = check_eps(eps)
-        R = _routes.standard_risk(self, design, qs=(q,))
-        b = _norms.dual_norm(self, design, q, target)
+        if self._tail is not None:
+            b = _wishart.dual_norm(self, design, p, target)
+            R = _wishart.standard_risk(self, design)
+        else:
+            R = _routes.standard_risk(self, design, qs=(q,))
+            b = _norms.dual_norm(self, design, q, target)
         return _closed_form(R, b, eps, target, design.noise)
 
     def _dual_norm(self, design: GaussianDesign, q: float, target: str) -> np.ndarray:
+        if self._tail is not None:
+            return _wishart.dual_norm(self, design, dual_exponent(q), target)
         return _norms.dual_norm(self, design, q, target)
 
     def empirical_adversarial_risk(self, X_test: ArrayLike, y_test: ArrayLike, eps: ArrayLike,
@@ -362,6 +395,8 @@ class RidgePath(SpectralPath, LowRankRoute):
         -------
         ndarray (L, E) float64
         """
+        if self._tail is not None:
+            _wishart.refuse("empirical_adversarial_risk (a test sample)")
         X_test = check_design_matrix(X_test, "X_test")
         m = X_test.shape[0]
         if X_test.shape[1] != self.p:
@@ -380,5 +415,6 @@ class RidgePath(SpectralPath, LowRankRoute):
         return design
 
     def __repr__(self) -> str:
+        tail = "" if self._tail is None else ", tail='wishart'"
         return (f"RidgePath(n={self.n}, p={self.p}, side={self.side!r}, L={self.n_penalties}, "
-                f"rank={self.rank}, dtype={self.dtype})")
+                f"rank={self.rank}, dtype={self.dtype}{tail})")
