@@ -247,6 +247,8 @@ class GaussianDesign:
 
     def excess_risk(self, theta) -> float:
         """Standard (excess) risk ``(theta - theta_star)^T Sigma (theta - theta_star)`` of one vector."""
+        if self._compact is not None:
+            self._refuse("excess_risk (of a length-p vector)")
         d = check_vector(theta, self.p, "theta") - self.theta_star
         return self.sigma_norm_sq(d)
 
