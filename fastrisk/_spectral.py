@@ -40,8 +40,8 @@ class SpectralGram:
         Let LAPACK overwrite ``gram`` (saves one g x g copy).
     driver : str, optional
         ``"numpy"`` or a ``scipy.linalg.eigh`` driver, instead of the configured one
-        (:data:`fastrisk.config.EIGH_DRIVER`); the Wishart route asks for ``"evr"``, the smallest
-        workspace (about 2 g^2 doubles with ``overwrite``, NumPy's ``eigh`` about 5 g^2).
+        (:data:`fastrisk.config.EIGH_DRIVER`): the Wishart route asks for SciPy's ``"evd"``, which
+        with ``overwrite`` holds about 3 g^2 doubles (NumPy's ``eigh`` about 5 g^2).
 
     Attributes
     ----------

@@ -257,6 +257,7 @@ def test_designs_without_a_flat_tail_are_refused():
                                  tail="bartlett")
 
 
+@pytest.mark.filterwarnings("ignore::fastrisk.IllConditionedWarning")  # cond(X) ~ 1e6 by design
 def test_theta_in_the_row_space_is_refused():
     # a huge spike puts theta* = e_1 within 1e-3 of the row space: its remainder needs a pass over X
     p, n = 400, 50
@@ -278,3 +279,42 @@ def test_bad_arguments_are_named():
                                      tail="wishart", **args)
     with pytest.raises(TypeError, match="GaussianDesign"):
         fr.RidgePath.from_design(np.ones(3), 10, [1.0], 0, tail="wishart")
+
+
+def test_design_path_risks_entry_point():
+    n, p = 40, 900
+    cov = spectra.two_level(p, n**0.5 / p, tau=2.0)
+    ts = _theta("tail_sparse", cov, None)
+    design = fr.GaussianDesign(cov, ts, noise=0.5)
+    lam = _lam(n)
+    # explicit tail: the same numbers as ridge_path_risks on design.sample
+    X, y = design.sample(n, 4)
+    for norm, target in ((2, "clean"), (np.inf, "noisy"), (2, "consistent")):
+        got = fr.design_path_risks(design, n, lam, 4, EPS, norm=norm, target=target)
+        want = fr.ridge_path_risks(X, y, lam, cov, ts, EPS, norm=norm, target=target, noise=0.5)
+        assert set(got) == set(want)
+        for k in want:
+            np.testing.assert_allclose(got[k], want[k], rtol=1e-9, atol=1e-300, err_msg=k)
+    # wishart tail: the path's own numbers, the ground truth from ||theta*||_2
+    for target in TARGETS:
+        got = fr.design_path_risks(design, n, lam, 4, EPS, target=target, tail="wishart")
+        path = fr.RidgePath.from_design(design, n, lam, seed=4, tail="wishart")
+        want = path.adversarial_risk(design, EPS, target=target)
+        np.testing.assert_array_equal(got["adversarial_risk"], want)
+        np.testing.assert_array_equal(got["standard_risk"], path.standard_risk(design))
+        np.testing.assert_array_equal(got["df"], path.df())
+        np.testing.assert_allclose(got["ground_truth_adversarial_risk"],
+                                   fr.risk.ground_truth_adversarial_risk(ts, EPS, target=target, noise=0.5))
+    # a compact design: the ground truth from its two parts
+    s = spectra.two_level(10**8, 1e-6, tau=2.0, compact=True)
+    lead = np.zeros(s.m)
+    lead[0] = 0.6
+    cd = fr.GaussianDesign(s, lead, noise=0.5, theta_tail_norm=0.8)  # ||theta*||_2 = 1
+    for target, gt in (("clean", EPS**2), ("consistent", 0.0 * EPS)):
+        out = fr.design_path_risks(cd, n, lam, 0, EPS, target=target, tail="wishart")
+        np.testing.assert_allclose(out["ground_truth_adversarial_risk"], gt, atol=1e-15)
+        assert out["adversarial_risk"].shape == (40, EPS.size) and out["dual_norm"].shape == (40,)
+    with pytest.raises(ValueError, match="tail='explicit'"):
+        fr.design_path_risks(design, n, lam, 0, EPS, norm=np.inf, tail="wishart")
+    with pytest.raises(TypeError, match="tail='wishart'"):
+        fr.design_path_risks(cd, n, lam, 0, EPS)
