@@ -12,10 +12,10 @@ with ``g = Z_T u ~ N(0, I_n)`` and ``Z_0 Z_0^T ~ Wishart(p_T - 1, I_n)`` indepen
 a ridge path (the Gram ``X X^T``, ``X theta*``, ``X Sigma theta*``, the columns S, hence the path, its
 standard risk, ``||theta||_2``, ``theta^T theta*`` and the l2 adversarial risks for the clean, noisy
 and consistent targets) is a function of ``(X_S, g, Z_0 Z_0^T)``: drawing those three from their law
-gives those quantities exactly in law, in O(n^2) random numbers and O(n^3) flops whatever p is. The
-tail of X itself never exists, so what needs it (coefficients, predictions, l_q norms other than l2,
-attacks in other norms, a test sample and its empirical attack, the explicit remainder pass) is
-refused with a one-line error naming ``tail="explicit"``.
+gives those quantities exactly in law (docs/math.md, section 4), in O(n^2) random numbers and O(n^3)
+flops whatever p is. The tail of X itself never exists, so what needs it (coefficients, predictions,
+l_q norms other than l2, attacks in other norms, a test sample and its empirical attack, the explicit
+remainder pass) is refused with a one-line error naming ``tail="explicit"``.
 
 The Wishart part comes from the Bartlett decomposition: for ``d >= n``, ``W = R R^T`` with R upper
 triangular, ``R_ii^2 ~ chi^2(d - n + 1 + i)`` (i = 0..n-1) and ``R_ij ~ N(0, 1)`` above the
