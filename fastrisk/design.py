@@ -90,7 +90,7 @@ class GaussianDesign:
         self._theta_star = _frozen(check_vector(theta_star, p, "theta_star"))
         self._noise = check_noise(noise)
         self._is_diagonal = c.ndim == 1
-        self._factor = None
+        self._factor: np.ndarray | None = None
 
     def __getstate__(self):
         return {"cov": self._cov, "theta_star": self._theta_star, "noise": self._noise}

@@ -81,12 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     """
     argv = _with_command(list(sys.argv[1:] if argv is None else argv))
     top = command_parser()
-    args = top.parse_args(argv)
+    args, extra = top.parse_known_args(argv)
+    sub = _subparser(top, args.command)
+    if extra:  # argparse would report them as the top level's; they are the command's
+        sub.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "help":
         target = top if args.topic in (None, "help") else _subparser(top, args.topic)
         target.print_help()
         return 0
-    sub = _subparser(top, args.command)
     try:
         return COMMANDS[args.command].execute(args, sub)
     except MissingExtraError as exc:  # an optional dependency this command needs

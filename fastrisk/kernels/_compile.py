@@ -17,14 +17,17 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import Any, TextIO
 
 __all__ = ["KernelSetup", "compile_notice"]
 
+_event: Any = None
 try:  # Numba's event API: documented, marked experimental; the notice degrades to a timer without it
-    from numba.core import event as _event
+    from numba.core import event as _numba_event
+
+    _event = _numba_event
 except ImportError:  # pragma: no cover - every supported Numba has it
-    _event = None
+    pass
 
 
 class KernelSetup:
@@ -145,7 +148,7 @@ def compile_notice(message: str = "compiling kernels (first run only)...", *, de
     def watch() -> None:
         while not done.wait(0.1):
             spent = setup.compiling_for() if _event is not None else time.perf_counter() - t0
-            if spent >= delay:
+            if spent > 0.0 and spent >= delay:
                 if not done.is_set():
                     out.write(message + "\n")
                     out.flush()
