@@ -17,7 +17,6 @@ The CLI is the top layer: it parses, prints and plots; it never computes anythin
 
 from __future__ import annotations
 
-import argparse
 import sys
 from types import ModuleType
 
@@ -39,7 +38,7 @@ __all__ = ["main", "command_parser", "parser", "run", "format_table", "build_spe
            "SUBCOMMANDS"]
 
 
-def command_parser() -> argparse.ArgumentParser:
+def command_parser() -> OneLineParser:
     """The ``fastrisk`` parser: ``--version`` and one subparser per command (each module adds its flags)."""
     top = OneLineParser(
         prog="fastrisk",
@@ -51,19 +50,14 @@ def command_parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", metavar="COMMAND", title="commands",
                              parser_class=OneLineParser)
     for name, module in COMMANDS.items():
-        module.add_arguments(sub.add_parser(name, help=module.SUMMARY, description=module.DESCRIPTION))
+        top.commands[name] = module.add_arguments(
+            sub.add_parser(name, help=module.SUMMARY, description=module.DESCRIPTION))
     h = sub.add_parser("help", help="show the options of a command, or this list",
                        description="Show the options of COMMAND (or the list of commands).")
     h.add_argument("topic", nargs="?", choices=list(COMMANDS) + ["help"], metavar="COMMAND",
                    help=f"one of {', '.join(SUBCOMMANDS)}")
+    top.commands["help"] = h
     return top
-
-
-def _subparser(top: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
-    for action in top._subparsers._group_actions if top._subparsers else ():
-        if isinstance(action, argparse._SubParsersAction):
-            return action.choices[name]
-    raise KeyError(name)  # pragma: no cover
 
 
 def _with_command(argv: list[str]) -> list[str]:
@@ -82,11 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = _with_command(list(sys.argv[1:] if argv is None else argv))
     top = command_parser()
     args, extra = top.parse_known_args(argv)
-    sub = _subparser(top, args.command)
+    sub = top.commands[args.command]
     if extra:  # argparse would report them as the top level's; they are the command's
         sub.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "help":
-        target = top if args.topic in (None, "help") else _subparser(top, args.topic)
+        target = top if args.topic in (None, "help") else top.commands[args.topic]
         target.print_help()
         return 0
     try:

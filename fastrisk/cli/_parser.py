@@ -44,6 +44,8 @@ class OneLineParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = NEGATIVE_NUMBER
         self.help_hint = help_hint
+        #: The subparsers of a parser with commands, by name (filled by ``fastrisk.cli.command_parser``).
+        self.commands: dict[str, argparse.ArgumentParser] = {}
 
     def error(self, message: str) -> NoReturn:
         hint = self.help_hint or f"{self.prog} --help"
