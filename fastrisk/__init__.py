@@ -14,4 +14,5 @@ from .runtime import set_threads, thread_info, threads
 __version__ = "0.1.0"
 
 __all__ = ["GaussianDesign", "IllConditionedWarning", "MissingExtraError", "RidgePath", "ridge_path_risks",
-           "design_path_risks", "ntk", "risk", "spectra", "theory", "set_threads", "thread_info", "threads", "__version__"]
+           "design_path_risks", "ntk", "risk", "spectra", "theory", "set_threads", "thread_info", "threads",
+           "__version__"]

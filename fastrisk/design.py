@@ -103,6 +103,11 @@ class GaussianDesign:
 
     __slots__ = ("_cov", "_p", "_theta_star", "_noise", "_is_diagonal", "_factor", "_cov_key", "_key",
                  "_compact", "_theta_tail")
+    _cov: np.ndarray
+    _cov_key: bytes
+    _key: bytes
+    _compact: FlatTail | None
+    _theta_tail: float
 
     def __init__(self, spectrum=None, theta_star=None, noise: float = 0.0, *, cov=None,
                  theta_tail_norm: float | None = None):
@@ -139,7 +144,7 @@ class GaussianDesign:
         if t > 0 and spec.n_tail == 0:
             raise ValueError(f"theta_tail_norm must be 0: {spec!r} has no tail coordinate")
         self._compact = spec
-        self._cov = None
+        self._cov = np.zeros(0)  # never read: cov refuses a compact design
         self._p = spec.p
         self._theta_star = _frozen(ts)
         self._theta_tail = t

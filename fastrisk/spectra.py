@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from numbers import Real
+from typing import Literal, overload
 
 import numpy as np
 
@@ -116,7 +117,7 @@ class FlatTail:
         return (self._p == other._p and self._tail == other._tail
                 and np.array_equal(self._lead, other._lead))
 
-    __hash__ = None  # a value with an array inside: compared, not hashed
+    __hash__ = None  # type: ignore[assignment]  # a value with an array inside: compared, not hashed
 
     def __getstate__(self):
         return (self._lead, self._tail, self._p)
@@ -137,6 +138,10 @@ def _flag(v, name: str) -> bool:
     return bool(v)
 
 
+@overload
+def isotropic(p: int, scale: float = ..., *, compact: Literal[False] = ...) -> np.ndarray: ...
+@overload
+def isotropic(p: int, scale: float = ..., *, compact: Literal[True]) -> FlatTail: ...
 def isotropic(p: int, scale: float = 1.0, *, compact: bool = False) -> np.ndarray | FlatTail:
     """``lambda_k = scale`` for all k: Sigma = scale * I_p.
 
@@ -170,6 +175,12 @@ def bllt_log(p: int, beta: float = 2.0, a: float = 1.0, scale: float = 1.0) -> n
     return _positive(scale, "scale") * k ** (-a) * np.log1p(k) ** (-beta)
 
 
+@overload
+def two_level(p: int, low: float, *, high: float = ..., k: int | None = ..., tau: float | None = ...,
+              compact: Literal[False] = ...) -> np.ndarray: ...
+@overload
+def two_level(p: int, low: float, *, high: float = ..., k: int | None = ..., tau: float | None = ...,
+              compact: Literal[True]) -> FlatTail: ...
 def two_level(
     p: int,
     low: float,
@@ -241,6 +252,12 @@ def _two_level_lead(p: int, low: float, high: float, tau: float) -> np.ndarray:
     return v[:int(differ[-1]) + 1] if differ.size else np.zeros(0)
 
 
+@overload
+def spiked(p: int, n_spikes: int, spike: float = ..., tail: float = ..., *,
+           compact: Literal[False] = ...) -> np.ndarray: ...
+@overload
+def spiked(p: int, n_spikes: int, spike: float = ..., tail: float = ..., *,
+           compact: Literal[True]) -> FlatTail: ...
 def spiked(p: int, n_spikes: int, spike: float = 1.0, tail: float = 0.05, *,
            compact: bool = False) -> np.ndarray | FlatTail:
     """``n_spikes`` eigenvalues equal to ``spike`` followed by ``p - n_spikes`` equal to ``tail``.
