@@ -164,6 +164,7 @@ def _vs_theory(n, seeds, noise=1.0, eps=0.2):
         checks[f"R at lam/n={lam[k] / n:.3g}"] = (R[:, k], eq.risk[k])
     for name, (sim, th) in checks.items():
         se = sim.std(ddof=1) / np.sqrt(seeds)
+        print(f"n={n}: {name}: simulated {sim.mean():.5g} +- {se:.2g} (SE, {seeds} seeds), theory {th:.5g}")
         assert abs(sim.mean() - th) <= max(3.0 * se, 0.05 * th), (name, sim.mean(), th, se)
 
 
