@@ -123,12 +123,18 @@ class Centred:
         """True when X itself is the rescaled design (no intercept, no weights)."""
         return not self.fit_intercept and self.sqrt_sw is None
 
-    def cols(self, X: np.ndarray, j0: int, j1: int) -> np.ndarray:
-        """``X_w[:, j0:j1]``: a new centred, rescaled block (a view of X when there is nothing to do)."""
+    def cols(self, X: np.ndarray, j0: int, j1: int, out: np.ndarray | None = None) -> np.ndarray:
+        """``X_w[:, j0:j1]``: a centred, rescaled block, written into ``out`` (n, j1 - j0) when given,
+        else a new array (a view of X when there is nothing to do)."""
         Xb = X[:, j0:j1]
         if self.plain:
             return Xb
-        out = Xb - self.x_off[j0:j1] if self.fit_intercept else Xb.copy()
+        if out is None:
+            out = np.empty(Xb.shape)
+        if self.fit_intercept:
+            np.subtract(Xb, self.x_off[j0:j1], out=out)
+        else:
+            out[...] = Xb
         if self.sqrt_sw is not None:
             out *= self.sqrt_sw[:, None]
         return out
@@ -144,12 +150,15 @@ class Centred:
         return out
 
     def col_blocks(self, X: np.ndarray, b: int | None = None):
-        """Yield ``(j0, j1, X_w[:, j0:j1])`` over column blocks of about ``config.BLOCK_BYTES``."""
+        """Yield ``(j0, j1, X_w[:, j0:j1])`` over column blocks of about ``config.BLOCK_BYTES``; the
+        blocks share one buffer (use each before asking for the next)."""
         n, p = X.shape
-        b = b or _block_size(n)
+        b = min(p, b or _block_size(n))
+        buf = None if self.plain else np.empty((n, b))
         for j0 in range(0, p, b):
             j1 = min(p, j0 + b)
-            yield j0, j1, self.cols(X, j0, j1)
+            out = None if buf is None else buf[:, :j1 - j0]
+            yield j0, j1, self.cols(X, j0, j1, out)
 
     def row_blocks(self, X: np.ndarray, b: int | None = None):
         """Yield ``(i0, i1, X_w[i0:i1])`` over row blocks of about ``config.BLOCK_BYTES``."""
@@ -159,10 +168,19 @@ class Centred:
             i1 = min(n, i0 + b)
             yield i0, i1, self.rows(X, i0, i1)
 
-    def xwt_times(self, X: np.ndarray, M: np.ndarray) -> np.ndarray:
-        """``X_w^T M`` (p, k) for M (n, k), over centred column blocks."""
+    def xwt_times(self, X: np.ndarray, M: np.ndarray, orthogonal: bool = False) -> np.ndarray:
+        """``X_w^T M`` (p, k) for M (n, k), over centred column blocks.
+
+        ``orthogonal``: the columns of M are orthogonal to the intercept direction ``v`` (up to
+        rounding), as every dual-side combination of the deflated eigenvectors is. Then
+        ``X_w^T M = X^T (sqrt(w) M) - x_off (v^T M)`` with ``v^T M ~ 0``: one product with X itself, no
+        centred blocks, and no cancellation (the correction is a rounding-sized term, the rounding of
+        ``X^T (sqrt(w) M)`` the same ``eps * |x_off|`` a centred block carries)."""
         if self.plain:
             return X.T @ M
+        if orthogonal and self.v is not None:
+            Mw = M if self.sqrt_sw is None else self.sqrt_sw[:, None] * M
+            return X.T @ Mw - np.outer(self.x_off, self.v @ M)
         out = np.empty((X.shape[1], M.shape[1]))
         for j0, j1, Xb in self.col_blocks(X):
             out[j0:j1] = Xb.T @ M

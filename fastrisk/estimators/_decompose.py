@@ -110,13 +110,16 @@ def decompose_linear(X: np.ndarray, cen: Centred, *, leverage: bool = True) -> D
     if n <= p:
         if cen.plain:
             K = X @ X.T
-        else:
-            K = None
-            for _, _, Xb in cen.col_blocks(X, _block_size(n)):
-                G = Xb @ Xb.T
-                if K is None:
-                    K = G
+        else:  # K += X_w[:, b] X_w[:, b]^T over centred blocks; fixed buffers (no page faults)
+            K = np.empty((n, n))
+            G = None
+            for j0, _, Xb in cen.col_blocks(X, _block_size(n)):
+                if j0 == 0:
+                    np.matmul(Xb, Xb.T, out=K)
                 else:
+                    if G is None:
+                        G = np.empty((n, n))
+                    np.matmul(Xb, Xb.T, out=G)
                     K += G
         trace = float(np.trace(K))
         if cen.v is not None and n > 1:

@@ -27,7 +27,7 @@ def coef_for(dec: Decomposition, X: np.ndarray, cen: Centred, alpha: np.ndarray)
     W = dec.C[st:] * F
     if dec.side == "primal":
         return spec.U[:, st:] @ W
-    return cen.xwt_times(X, spec.U[:, st:] @ W)
+    return cen.xwt_times(X, spec.U[:, st:] @ W, orthogonal=dec.icpt == 1)
 
 
 def feature_blocks(dec: Decomposition, X: np.ndarray, cen: Centred):
@@ -97,25 +97,43 @@ def well_conditioned_alpha(spec: SpectralGram) -> float:
     return max(0.0, math.sqrt(eps) * float(spec.s[-1]) / 100.0 - float(spec.s[spec.start]))
 
 
-#: Relative accuracy the leave-one-out errors must keep for the penalties :func:`smallest_alpha` admits.
+#: Relative accuracy (against their root mean square) the leave-one-out errors keep for the penalties
+#: :func:`smallest_alpha` admits.
 LOO_RTOL = 1e-8
 
 
 def smallest_alpha(dec: Decomposition) -> float:
-    """The smallest penalty whose leave-one-out errors stay within ``LOO_RTOL`` when the rescaled design
-    is rank deficient beyond the intercept (dual side, genuine null components; 0 otherwise).
+    """The smallest penalty whose leave-one-out errors stay within ``LOO_RTOL`` (relative to their root
+    mean square) when the rescaled design is rank deficient beyond the intercept (dual side, genuine
+    null components, e.g. duplicated rows with different labels); 0 otherwise.
 
-    A sample outside the null space of ``K`` picks up, from each null eigenvector, a rounding component
-    of at most ``gamma = g eps s_max / s_k`` (the eigenvector perturbation bound, with s_k the gap to the
-    smallest kept eigenvalue), so its leverage sum ``sum_null U_ij^2 + alpha sum_kept U_ij^2 / (s_j +
-    alpha)`` is polluted by ``n_null gamma^2`` against a true value of at least ``alpha / (s_max +
-    alpha)``. Below ``alpha = n_null gamma^2 s_max / LOO_RTOL`` the errors could not be told from that
-    rounding, so the estimator refuses such penalties, naming this bound.
+    In units of ``s_max``: a sample outside the null space of K picks up, from each null eigenvector,
+    a rounding component of about ``gamma = eps / s_k`` (the eigenvector perturbation bound, ``s_k``
+    the smallest kept eigenvalue). Its leave-one-out residual ``num_i / den_i`` has
+    ``num_i = alpha c_i + O(gamma sum_null |z_j|)`` and ``den_i = alpha d_i + O(n_null gamma^2)``
+    (``c = U_kept (z / s)``, ``d = (U_kept * U_kept) (1 / s)``, the ``alpha -> 0`` limits), so the
+    errors are within ``LOO_RTOL`` of their root mean square ``r`` once
+    ``alpha >= max(gamma sum_null |z_j| / (LOO_RTOL min_i d_i r), n_null gamma^2 / (LOO_RTOL min_i d_i))``.
+    Below that the estimator refuses the penalty, naming this bound.
     """
     if dec.side != "dual" or dec.n_null == 0 or dec.rank == 0:
         return 0.0
     spec = dec.spec
+    i0, n0 = dec.icpt, dec.n_null
     eps = float(np.finfo(spec.dtype).eps)
-    s_max = float(spec.s[-1])
-    gamma = spec.dim * eps * s_max / float(spec.s[spec.start])
-    return dec.n_null * gamma * gamma * s_max / LOO_RTOL
+    s = spec.s_unit[i0 + n0:]
+    gamma = eps / float(s[0])
+    Un = spec.U[:, i0:i0 + n0]
+    Uk = spec.U[:, i0 + n0:]
+    out = (Un * Un).sum(axis=1) <= 1e4 * n0 * gamma * gamma  # samples outside the null space
+    if not np.any(out):
+        return 0.0
+    d = (Uk[out] * Uk[out]) @ (1.0 / s)
+    c = Uk[out] @ (dec.C[i0 + n0:] / s[:, None])  # (m, k)
+    r = np.sqrt(np.mean((c / d[:, None]) ** 2, axis=0))  # (k,)
+    znull = np.abs(dec.C[i0:i0 + n0]).sum(axis=0)  # (k,)
+    dmin = float(d.min())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a1 = np.where(r > 0, gamma * znull / (LOO_RTOL * dmin * r), 0.0)
+    a2 = n0 * gamma * gamma / (LOO_RTOL * dmin)
+    return float(max(float(np.max(a1)), a2)) * spec.unit

@@ -12,6 +12,7 @@ rank tolerance of :class:`fastrisk.RidgePath`): the interpolator when ``n <= p``
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -62,9 +63,14 @@ def check_alphas(alphas) -> np.ndarray | None:
     return np.ascontiguousarray(arr)
 
 
-def default_alphas(trace: float) -> np.ndarray:
-    """The default grid ``trace * logspace(-7, 1, 100)`` (``trace = tr(X_w^T X_w)``; 1 if it is 0)."""
-    return (trace or 1.0) * np.logspace(*DEFAULT_ALPHA_DECADES, DEFAULT_N_ALPHAS)
+def default_alphas(trace: float, smallest: float = 0.0) -> np.ndarray:
+    """The default grid ``trace * logspace(-7, 1, 100)`` (``trace = tr(X_w^T X_w)``; 1 if it is 0),
+    its lower end raised to ``smallest`` (the smallest penalty a rank-deficient design honours) when
+    that is larger."""
+    t = trace or 1.0
+    lo, hi = DEFAULT_ALPHA_DECADES
+    lo = max(lo, math.log10(smallest / t) if smallest > 0 else lo)
+    return t * np.logspace(lo, max(hi, lo), DEFAULT_N_ALPHAS)
 
 
 def _as_targets(y: np.ndarray) -> np.ndarray:
@@ -186,7 +192,9 @@ class RidgePathCV(_LinearPredictor):
         ``tr(X_c^T X_c) * [1e-7, 10]`` (X_c the centred, weight-rescaled design), which spans
         near-interpolation to predicting the mean. Order is kept; ties go to the first. Every
         representable alpha > 0 is exact (the intercept is deflated exactly); only a design that is rank
-        deficient beyond the intercept has a smallest penalty it can honour, named in a ValueError.
+        deficient beyond the intercept (e.g. duplicated rows with different labels) has a smallest
+        penalty it can honour: a smaller one raises ValueError naming it, and the default grid starts
+        there when it must.
     fit_intercept : bool, default True
         Unpenalised intercept by centring (weighted means with ``sample_weight``).
     scoring : None, str or callable, default None
@@ -306,9 +314,9 @@ class RidgePathCV(_LinearPredictor):
             Xf, Yf, swf = X[fit_rows], Y[fit_rows], sw[fit_rows]
         cen = Centred(Xf, Yf, swf, fit_intercept)
         dec = decompose_linear(Xf, cen, leverage=True)
-        if alphas is None:
-            alphas = default_alphas(dec.trace)
         amin = smallest_alpha(dec)
+        if alphas is None:
+            alphas = default_alphas(dec.trace, amin)
         if float(alphas.min()) < amin:
             raise ValueError(
                 f"alphas must be >= {amin:.3g} here: the centred design is rank deficient (rank "
