@@ -204,3 +204,52 @@ def test_path_of_2d_y_is_refused_clearly():
     with pytest.raises(AttributeError, match="2-D y"):
         _ = est.path_
     assert not hasattr(RidgePathCV(), "path_")
+
+
+@pytest.mark.parametrize("n,p", [(30, 120), (120, 30)])
+@pytest.mark.parametrize("full_cov", [False, True])
+def test_path_risks_equal_those_of_an_explicitly_centred_copy(n, p, full_cov):
+    # path_ reads X through a centred feature source; every risk and pass must equal a RidgePath
+    # built on the centred, rescaled copy
+    import fastrisk as fr
+    from fastrisk.ridge._features import CentredFeatures
+
+    rng = np.random.default_rng(n)
+    X = rng.standard_normal((n, p)) + 50.0 * rng.standard_normal(p)
+    y = X[:, 0] - X[:, 1] + rng.standard_normal(n)
+    w = rng.uniform(0.5, 2.0, n)
+    theta_star = np.zeros(p)
+    theta_star[:2] = [1.0, -1.0]
+    if full_cov:
+        A = rng.standard_normal((p, p)) / np.sqrt(p)
+        design = fr.GaussianDesign(cov=A @ A.T + 0.5 * np.eye(p), theta_star=theta_star, noise=1.0)
+    else:
+        design = fr.GaussianDesign(np.linspace(0.2, 2.0, p), theta_star, noise=1.0)
+    alphas = np.logspace(-1, 3, 7)
+    est = RidgePathCV(alphas=alphas).fit(X, y, sample_weight=w)
+    xm, ym = w @ X / w.sum(), w @ y / w.sum()
+    Xw, yw = np.sqrt(w)[:, None] * (X - xm), np.sqrt(w) * (y - ym)
+    ref = RidgePath(Xw, yw, alphas)
+    path = est.path_
+    np.testing.assert_allclose(path.standard_risk(design), ref.standard_risk(design), rtol=1e-7)
+    for norm in (2, np.inf):
+        np.testing.assert_allclose(path.adversarial_risk(design, [0.1, 0.5], norm=norm),
+                                   ref.adversarial_risk(design, [0.1, 0.5], norm=norm), rtol=1e-7)
+    np.testing.assert_allclose(path.norm(1), ref.norm(1), rtol=1e-8)
+    Xt = rng.standard_normal((9, p))
+    yt = Xt @ theta_star
+    np.testing.assert_allclose(path.empirical_adversarial_risk(Xt, yt, [0.2], norm=np.inf),
+                               ref.empirical_adversarial_risk(Xt, yt, [0.2], norm=np.inf), rtol=1e-7)
+    # the feature source's products against the explicit copy (its plain-NumPy twin)
+    f = CentredFeatures(X, xm, np.sqrt(w))
+    V = rng.standard_normal((p, 3))
+    v = rng.standard_normal(n)
+    np.testing.assert_allclose(f.x_times(V), Xw @ V, rtol=1e-9, atol=1e-9 * np.abs(Xw @ V).max())
+    np.testing.assert_allclose(f.xt_times(v), Xw.T @ v, rtol=1e-9, atol=1e-9 * np.abs(Xw.T @ v).max())
+    np.testing.assert_allclose(f.cols(np.array([3, 0, 7]), ""), Xw[:, [3, 0, 7]], rtol=1e-12)
+    np.testing.assert_allclose(f.times_rows(Xt), Xw @ Xt.T, rtol=1e-9, atol=1e-9 * np.abs(Xw @ Xt.T).max())
+    cov = design.cov
+    want = Xw @ (cov @ Xw.T if cov.ndim == 2 else cov[:, None] * Xw.T)
+    np.testing.assert_allclose(f.sigma_gram(cov, 1.0, 1.0), want, rtol=1e-9, atol=1e-10 * np.abs(want).max())
+    blocks = np.hstack([b for _, _, b in f.blocks("", 7)])
+    np.testing.assert_allclose(blocks, Xw, rtol=1e-12, atol=1e-12)

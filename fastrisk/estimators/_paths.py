@@ -51,14 +51,18 @@ class PathHolder:
 
 
 def _ridge_path(st: _PathState):
+    """A RidgePath on the fit's eigen-pairs whose feature source is the centred, rescaled design read
+    from X itself (no centred copy, no second Gram or eigh)."""
     from ..ridge import RidgePath
+    from ..ridge._build import setup
+    from ..ridge._features import CentredFeatures
 
     X, cen = st.X, st.cen
     n, p = X.shape
-    Xw = X if cen.plain else cen.cols(X, 0, p)
+    features = None if cen.plain else CentredFeatures(X, cen.x_off, cen.sqrt_sw)
     path = RidgePath.__new__(RidgePath)
-    path._setup(None, st.side, None, st.lam, X=Xw, n=n, p=p, rank_dim=max(n, p), spec=st.spec,
-                c=np.ascontiguousarray(st.c[:, 0]))
+    setup(path, None, st.side, None, st.lam, X=X, n=n, p=p, rank_dim=max(n, p), spec=st.spec,
+          c=np.ascontiguousarray(st.c[:, 0]), features=features)
     return path
 
 
