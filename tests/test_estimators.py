@@ -445,3 +445,15 @@ def test_estimators_without_sklearn_name_the_extra():
                "try:\n    import fastrisk.estimators\nexcept ImportError as e:\n    print('ERR', e)\n")
     assert out.returncode == 0, out.stderr
     assert "ERR" in out.stdout and "fastrisk[sklearn]" in out.stdout
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import fastrisk.estimators._scoring as scoring
+    import fastrisk.estimators.linear as linear
+    import fastrisk.estimators.ntk as ntk
+
+    for mod in (linear, ntk, scoring):
+        res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+        assert res.attempted > 0 and res.failed == 0, (mod.__name__, res)

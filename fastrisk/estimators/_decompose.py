@@ -83,12 +83,16 @@ def _deflated_spec(K: np.ndarray, v: np.ndarray, rank_dim: int,
     beta = 2.0 / float(h @ h)
     q = beta * (K @ h)
     w = q - (0.5 * beta * float(h @ q)) * h
-    # trailing block of Q K Q = K - h w^T - w h^T (the first row and column are dropped)
-    K2 = K[1:, 1:]
-    K2 -= np.outer(h[1:], w[1:])
-    K2 -= np.outer(w[1:], h[1:])
-    K2 = np.ascontiguousarray(K2)
-    del K
+    # trailing block of Q K Q = K - h w^T - w h^T (the first row and column are dropped), written
+    # into a contiguous copy row block by row block (no n x n temporaries)
+    h1, w1 = h[1:], w[1:]
+    K2 = np.empty((n - 1, n - 1))
+    rb = max(1, (4 << 20) // (8 * n))
+    for i0 in range(0, n - 1, rb):
+        i1 = min(n - 1, i0 + rb)
+        blk = K2[i0:i1]
+        np.subtract(K[1 + i0:1 + i1, 1:], h1[i0:i1, None] * w1[None, :], out=blk)
+        blk -= w1[i0:i1, None] * h1[None, :]
     sub = SpectralGram(K2, rank_dim=rank_dim, overwrite=True)
     if psd_rtol is not None:
         sub.check_psd("the kernel Gram", psd_rtol)

@@ -127,16 +127,19 @@ class LeaveOneOut:
         """``e`` (n, k, Lb) (``sqrt(w) e_true``, module notes) and ``df`` (Lb,) for penalties ``alphas``."""
         a = alphas / self.unit
         s = self.s
-        F = 1.0 / (s[:, None] + a[None, :])  # (g, Lb), kept and null alike (null: s = 0)
-        df = (s[self.kept, None] * F[self.kept]).sum(axis=0)
+        F = np.add.outer(s, a)  # (g, Lb), kept and null alike (null: s = 0)
+        np.reciprocal(F, out=F)
+        df = s[self.kept] @ F[self.kept]
         if self.dec.side == "dual":
             if self.n0 > 0:
                 kappa = a.copy()
-                Fs = F * a[None, :]
+                Fs = F
+                Fs *= a[None, :]
                 Fs[:self.n0] = 1.0
             else:
                 kappa = np.maximum(a, 1.0)
-                Fs = F * kappa[None, :]
+                Fs = F
+                Fs *= kappa[None, :]
             num = self._gemm(self.B, self.c, Fs)
             gsum = Fs[self.kept].sum(axis=0)
             den = None if gcv else self._B2() @ Fs
@@ -162,7 +165,8 @@ class LeaveOneOut:
                 e *= (self.sw > 0)[:, None, None]
             return e, df
         if self.sw is None:
-            return num / den[:, None, :], df
+            num /= den[:, None, :]
+            return num, df
         w = self.sw
         with np.errstate(invalid="ignore"):
             lead = np.where(self.w_minus[:, None] > 0, self.w_minus[:, None] * koa[None, :], 0.0)
@@ -175,7 +179,7 @@ class LeaveOneOut:
         """``out[i, t, l] = sum_j B[i, j] c[j, t] Fs[j, l]`` as one GEMM, (n, k, Lb)."""
         g, k = c.shape
         Lb = Fs.shape[1]
-        M = (c[:, :, None] * Fs[:, None, :]).reshape(g, k * Lb)
+        M = c[:, 0, None] * Fs if k == 1 else (c[:, :, None] * Fs[:, None, :]).reshape(g, k * Lb)
         return (B @ M).reshape(B.shape[0], k, Lb)
 
     def shift(self, e: np.ndarray) -> np.ndarray:
