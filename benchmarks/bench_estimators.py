@@ -6,6 +6,7 @@ One target, n = 2000, p = 20000, 1000 penalties (compare within one ``asv run``)
 - ``RidgePathCVFit.time_fit``: ``RidgePathCV(alphas).fit`` with 1000 penalties (exact leave-one-out
   for all of them), with and without an intercept (the intercept centres X block by block inside the
   Gram loop: no centred copy), LOO or GCV; target: within 1.3x the floor;
+- ``InterceptOffsets.time_fit``: the intercept with column means 0.5 and 1e4 times the spread;
 - ``RobustFit.time_fit``: the same with ``eps=0.1`` (the exact leave-one-out l2 adversarial loss);
 - ``SklearnRidgeCV.time_fit``: ``sklearn.linear_model.RidgeCV(alphas).fit`` with 10 and 50 penalties.
   Its cost is affine in the number of penalties L, so the time at L = 1000 is extrapolated as
@@ -44,11 +45,13 @@ N2, P2 = (100, 1000) if SMALL else (1000, 10000)
 K2, L2 = 100, 100
 
 
-def make(n: int = N, p: int = P, seed: int = 0, k: int | None = None):
-    """A dense Gaussian design (column means 1, so that the intercept matters) with a sparse signal
-    and unit noise; ``k`` targets (2-D y) or one (1-D y)."""
+def make(n: int = N, p: int = P, seed: int = 0, k: int | None = None, offset: float = 0.5):
+    """A dense Gaussian design (unit spread, column means ``offset`` times a uniform(1, 2) draw, so that
+    the intercept matters) with a sparse signal and unit noise; ``k`` targets (2-D y) or one (1-D y).
+    Means of the order of the spread are folded into the Gram; means like 1e4 make every column block
+    be centred before its product (:func:`fastrisk.estimators._decompose.dual_gram`)."""
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, p)) + 1.0
+    X = rng.standard_normal((n, p)) + offset * (1.0 + rng.random(p))
     if k is None:
         return X, X[:, :10] @ np.ones(10) + rng.standard_normal(n)
     B = rng.standard_normal((10, k))
@@ -101,6 +104,30 @@ class RidgePathCVFit:
         self.est.fit(self.X, self.y)
 
     def peakmem_fit(self, fit_intercept, criterion):
+        self.est.fit(self.X, self.y)
+
+
+class InterceptOffsets:
+    """RidgePathCV(fit_intercept=True) with column means of the order of the spread (folded into the
+    Gram) and 1e4 times it (every block centred before its product)."""
+
+    params = [0.5, 1e4]
+    param_names = ["offset"]
+    timeout = 600
+    number = 1
+    repeat = 3
+
+    def setup(self, offset):
+        pin_blas_threads()
+        from fastrisk.estimators import RidgePathCV
+
+        self.est = RidgePathCV(alphas=alphas())
+        self.X, self.y = make(offset=offset)
+
+    def time_fit(self, offset):
+        self.est.fit(self.X, self.y)
+
+    def peakmem_fit(self, offset):
         self.est.fit(self.X, self.y)
 
 
@@ -211,6 +238,34 @@ class PerColumnLoop:
         loop(self.X, self.Y, K2)
 
 
+class NTKPath:
+    """NTKRidgeCV over 100 penalties (one NTK Gram + one eigh) against one NTKRidge fit per penalty
+    (``GridSearchCV``'s inner work without the refits on folds), n = 1500, d = 300."""
+
+    params = ["path", "per_alpha_x10"]
+    param_names = ["how"]
+    timeout = 900
+    number = 1
+    repeat = 2
+
+    def setup(self, how):
+        pin_blas_threads()
+        rng = np.random.default_rng(0)
+        n, d = (200, 50) if SMALL else (1500, 300)
+        self.X = rng.standard_normal((n, d))
+        self.y = np.sin(self.X[:, 0]) + 0.1 * rng.standard_normal(n)
+        self.alphas = np.logspace(-3, 3, 100)
+
+    def time_fit(self, how):
+        from fastrisk.estimators import NTKRidge, NTKRidgeCV
+
+        if how == "path":
+            NTKRidgeCV(alphas=self.alphas).fit(self.X, self.y)
+        else:  # 10 of the 100 single fits: x10 for the loop
+            for a in self.alphas[::10]:
+                NTKRidge(alpha=a).fit(self.X, self.y)
+
+
 def loop(X, Y, m: int) -> None:
     from fastrisk.estimators import RidgePathCV
 
@@ -277,8 +332,11 @@ def main() -> None:
     print(f"clock={args.clock}, BLAS threads={args.threads or 'asv'}")
     if args.only in (None, "single"):
         X, y = make()
+        Xo, yo = make(offset=1e4)
         cases = {
             "RidgePathCV L=1000 intercept": (lambda: RidgePathCV(alphas=alphas()).fit(X, y), 1.0),
+            "RidgePathCV L=1000 intercept, means 1e4":
+                (lambda: RidgePathCV(alphas=alphas()).fit(Xo, yo), 1.0),
             "RidgePathCV L=1000 no intercept":
                 (lambda: RidgePathCV(alphas=alphas(), fit_intercept=False).fit(X, y), 1.0),
             "RidgePathCV L=1000 gcv": (lambda: RidgePathCV(alphas=alphas(), criterion="gcv").fit(X, y), 1.0),
@@ -300,7 +358,7 @@ def main() -> None:
             ours = r["RidgePathCV L=1000 intercept"]
             print(f"  RidgeCV L=1000 (extrapolated) ratio to floor {np.median(r1000):8.2f}   "
                   f"RidgeCV / RidgePathCV at L=1000: {np.median(r1000 / ours):.1f}x")
-        del X, y
+        del X, y, Xo, yo
     if args.only in (None, "multi"):
         X, Y = make(N2, P2, k=K2)
         m = min(args.loop_columns, K2)

@@ -253,3 +253,42 @@ def test_path_risks_equal_those_of_an_explicitly_centred_copy(n, p, full_cov):
     np.testing.assert_allclose(f.sigma_gram(cov, 1.0, 1.0), want, rtol=1e-9, atol=1e-10 * np.abs(want).max())
     blocks = np.hstack([b for _, _, b in f.blocks("", 7)])
     np.testing.assert_allclose(blocks, Xw, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_gram_folds_small_means_and_centres_large_ones(monkeypatch, weighted):
+    # blocks of 64 columns: ordinary blocks are folded (one uncentred product, means folded in at
+    # the end), the block with offsets 1e6 is centred before its product; both against the explicit
+    # centred Gram, and the smallest eigenvalues against the offset-free design
+    from fastrisk import config
+    from fastrisk.estimators import _decompose
+    from fastrisk.estimators._base import Centred
+
+    n, p = 30, 300
+    monkeypatch.setattr(config, "BLOCK_BYTES", 8 * n * 64)
+    rng = np.random.default_rng(7)
+    X0 = rng.standard_normal((n, p))
+    shift = np.zeros(p)
+    shift[64:128] = 1e6 * (1.0 + rng.random(64))
+    shift[200:] = rng.standard_normal(100)  # means of the order of the spread: folded
+    X = X0 + shift
+    y = X0[:, 0] + rng.standard_normal(n)
+    w = rng.uniform(0.5, 2.0, n) if weighted else None
+    cen = Centred(X, y[:, None], w, True)
+    ww = np.ones(n) if w is None else w
+    Xw = np.sqrt(ww)[:, None] * (X - cen.x_off)
+    calls = []
+    real = np.matmul
+    monkeypatch.setattr(_decompose.np, "matmul", lambda a, b, **kw: calls.append(a.shape) or real(a, b, **kw))
+    K = _decompose.dual_gram(X, cen)
+    assert len(calls) == 5  # one product per block, 64 columns each (the last 44)
+    want = Xw @ Xw.T
+    np.testing.assert_allclose(K, want, rtol=0, atol=1e-9 * np.abs(want).max())
+    cen0 = Centred(X0, y[:, None], w, True)
+    K0 = _decompose.dual_gram(X0, cen0)
+    s, s0 = np.linalg.eigvalsh(K), np.linalg.eigvalsh(K0)
+    np.testing.assert_allclose(s[1:], s0[1:], rtol=1e-8)  # s[0] is the intercept's zero
+    # folding the 1e6 block too would lose the small eigenvalues
+    monkeypatch.setattr(_decompose, "FOLD_RATIO", 1e30)
+    bad = np.linalg.eigvalsh(_decompose.dual_gram(X, cen))
+    assert np.abs(bad[1:5] - s0[1:5]).max() > 1e-3 * s0[1]

@@ -96,6 +96,9 @@ class Centred:
     v : (n,) the direction the intercept spans in the rescaled problem (``sqrt(w)``, or ones), None
         when there is no intercept.
     y_w : (n, k) the rescaled, centred targets.
+    x_sq : (p,) weighted column means of ``x^2`` (with an intercept): ``x_sq - x_off^2`` is the
+        column variance, which decides where the means may be folded into a Gram
+        (:mod:`fastrisk.estimators._decompose`).
     """
 
     def __init__(self, X: np.ndarray, Y: np.ndarray, sw: np.ndarray | None, fit_intercept: bool):
@@ -107,9 +110,11 @@ class Centred:
             if sw is None:
                 self.x_off = X.mean(axis=0)
                 self.y_off = Y.mean(axis=0)
+                self.x_sq = np.einsum("ij,ij->j", X, X) / self.W  # column means of x^2 (one read)
             else:
                 self.x_off = (sw @ X) / self.W
                 self.y_off = (sw @ Y) / self.W
+                self.x_sq = np.einsum("i,ij,ij->j", sw, X, X) / self.W
             self.v = np.ones(n) if sw is None else self.sqrt_sw
         else:
             self.x_off = np.zeros(p)

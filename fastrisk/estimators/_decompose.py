@@ -106,25 +106,76 @@ def _deflated_spec(K: np.ndarray, v: np.ndarray, rank_dim: int,
     return SpectralGram.from_pairs(s, Ufull, sub.tol, sub.dtype)
 
 
+#: A column block's means are folded into its Gram (no centred copy) when
+#: ``sum_j x_off_j^2 <= FOLD_RATIO * sum_j var_j`` over the block: the rounding of the uncentred product,
+#: ``eps (sum x_off^2 + sum var)`` per entry, then stays within ``1 + FOLD_RATIO`` times that of the
+#: centred one, ``eps sum var``. Blocks with larger means are centred before their product.
+FOLD_RATIO = 1.0
+
+
+def dual_gram(X: np.ndarray, cen: Centred) -> np.ndarray:
+    """``K = X_w X_w^T`` (n, n) without a centred copy of X.
+
+    ``X_w X_w^T = D (X_c X_c^T) D`` with ``X_c = X - 1 x_off^T``, ``D = diag(sqrt w)``. Per column block:
+    where the means are small next to the spread (:data:`FOLD_RATIO`) the block enters uncentred, as a
+    view of X, and its means are folded in once at the end (``X_c X_c^T = X X^T - m 1^T - 1 m^T +
+    |x_off|^2 1 1^T`` with ``m = X x_off``, summed over those blocks); where they are large it is centred
+    first, into a reused buffer, so that large column means never cancel (the uncentred product would
+    lose ``eps (|x_off| / spread)^2`` relative: 1e-7 of the smallest eigenvalue at offsets 1e4, 1e-2 at
+    1e6). Ordinary data (means of the order of the spread) thus cost one plain SYRK.
+    """
+    n, p = X.shape
+    b = min(p, _block_size(n))
+    starts = list(range(0, p, b))
+    if cen.fit_intercept:
+        var = np.maximum(cen.x_sq - cen.x_off ** 2, 0.0)
+        fold = [float(np.sum(cen.x_off[j0:j0 + b] ** 2)) <= FOLD_RATIO * float(np.sum(var[j0:j0 + b]))
+                for j0 in starts]
+    else:  # no means: only the weights
+        fold = [True] * len(starts)
+    K = np.zeros((n, n)) if not all(fold) else None
+    if K is None:
+        K = X @ X.T
+    else:
+        G = None
+        buf = None
+        for j0, f in zip(starts, fold, strict=True):
+            j1 = min(p, j0 + b)
+            if f:
+                Xb = X[:, j0:j1]
+            else:
+                if buf is None:
+                    buf = np.empty((n, b))
+                Xb = buf[:, :j1 - j0]
+                np.subtract(X[:, j0:j1], cen.x_off[j0:j1], out=Xb)
+            if G is None:
+                G = np.empty((n, n))
+            np.matmul(Xb, Xb.T, out=G)
+            K += G
+        del G, buf
+    if any(fold) and cen.fit_intercept:
+        cols = np.concatenate([np.arange(j0, min(p, j0 + b)) for j0, f in zip(starts, fold, strict=True)
+                               if f])
+        xo = np.zeros(p)
+        xo[cols] = cen.x_off[cols]
+        m = X @ xo
+        c = float(xo @ xo)
+        K -= m[:, None]
+        K -= m[None, :]
+        K += c
+    if cen.sqrt_sw is not None:
+        K *= cen.sqrt_sw[:, None]
+        K *= cen.sqrt_sw[None, :]
+    return K
+
+
 def decompose_linear(X: np.ndarray, cen: Centred, *, leverage: bool = True) -> Decomposition:
     """Gram + eigh of ``X_w`` on its smaller side (module notes); ``leverage`` also forms
     ``R = X_w V`` on the primal side (needed by leave-one-out, not by a plain fit)."""
     n, p = X.shape
     Y = cen.y_w
     if n <= p:
-        if cen.plain:
-            K = X @ X.T
-        else:  # K += X_w[:, b] X_w[:, b]^T over centred blocks; fixed buffers (no page faults)
-            K = np.empty((n, n))
-            G = None
-            for j0, _, Xb in cen.col_blocks(X, _block_size(n)):
-                if j0 == 0:
-                    np.matmul(Xb, Xb.T, out=K)
-                else:
-                    if G is None:
-                        G = np.empty((n, n))
-                    np.matmul(Xb, Xb.T, out=G)
-                    K += G
+        K = X @ X.T if cen.plain else dual_gram(X, cen)
         trace = float(np.trace(K))
         if cen.v is not None and n > 1:
             spec = _deflated_spec(K, cen.v, rank_dim=p)
