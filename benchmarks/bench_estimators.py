@@ -15,7 +15,8 @@ One target, n = 2000, p = 20000, 1000 penalties (compare within one ``asv run``)
 k = 100 targets, 100 penalties, n = 1000, p = 10000 (``alpha_per_target=True``, intercept):
 
 - ``FloorMulti.time_gram_eigh``: F1 at that size;
-- ``MultiTarget.time_fit``: ``RidgePathCV(alpha_per_target=True).fit(X, Y)``, one Gram and one eigh;
+- ``MultiTarget.time_fit``: ``RidgePathCV(alpha_per_target=True).fit(X, Y)``, one Gram and one eigh
+  (``MultiTargetMeansOnly``: the same with ``store_cv_results=False``);
 - ``SklearnMultiTarget.time_fit``: ``RidgeCV(alpha_per_target=True).fit(X, Y)``;
 - ``PerColumnLoop.time_fit``: ``RidgePathCV().fit(X, Y[:, t])`` for every column t (an eigh each).
 
@@ -205,6 +206,27 @@ class MultiTarget:
         self.est.fit(self.X, self.Y)
 
 
+class MultiTargetMeansOnly:
+    """As MultiTarget without the per-sample (n, k, L) arrays (``store_cv_results=False``)."""
+
+    timeout = 600
+    number = 1
+    repeat = 3
+
+    def setup(self):
+        pin_blas_threads()
+        from fastrisk.estimators import RidgePathCV
+
+        self.est = RidgePathCV(alphas=alphas(L2, N2), alpha_per_target=True, store_cv_results=False)
+        self.X, self.Y = make(N2, P2, k=K2)
+
+    def time_fit(self):
+        self.est.fit(self.X, self.Y)
+
+    def peakmem_fit(self):
+        self.est.fit(self.X, self.Y)
+
+
 class SklearnMultiTarget:
     """scikit-learn RidgeCV(alpha_per_target=True) on the same 100 targets x 100 penalties."""
 
@@ -365,6 +387,9 @@ def main() -> None:
         cases = {
             f"RidgePathCV k={K2} L={L2} alpha_per_target":
                 (lambda: RidgePathCV(alphas=alphas(L2, N2), alpha_per_target=True).fit(X, Y), 1.0),
+            f"RidgePathCV k={K2} L={L2} alpha_per_target, store_cv_results=False":
+                (lambda: RidgePathCV(alphas=alphas(L2, N2), alpha_per_target=True,
+                                     store_cv_results=False).fit(X, Y), 1.0),
             f"per-column RidgePathCV loop ({m} of {K2} columns, scaled)": (lambda: loop(X, Y, m), K2 / m),
         }
         if not args.no_sklearn:

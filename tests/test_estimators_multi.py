@@ -199,3 +199,29 @@ def test_scorer_sees_sample_weights_as_repetitions():
             X.repeat(w, axis=0), Y.repeat(w, axis=0))
         np.testing.assert_array_equal(a.alpha_, b.alpha_)
         np.testing.assert_allclose(a.best_score_, b.best_score_, rtol=1e-8)
+
+
+@pytest.mark.parametrize("kw", [{}, {"scoring": "r2"}, {"eps": 0.3}, {"eps": 0.3, "norm": np.inf},
+                                {"criterion": "gcv"}])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_store_cv_results_false_keeps_the_means_and_the_choice(monkeypatch, kw, weighted):
+    from fastrisk import config
+
+    X, Y = _data(30, 70, 6, seed=12)
+    w = np.random.default_rng(1).choice([0.0, 1.0, 2.0], 30) if weighted else None
+    if weighted:
+        w[:2] = [1.0, 2.0]
+    alphas = np.logspace(-2, 3, 23)
+    a = RidgePathCV(alphas=alphas, alpha_per_target=True, **kw).fit(X, Y, sample_weight=w)
+    monkeypatch.setattr(config, "BLOCK_BYTES", 1)  # one penalty per block
+    b = RidgePathCV(alphas=alphas, alpha_per_target=True, store_cv_results=False, **kw).fit(
+        X, Y, sample_weight=w)
+    assert "squared_errors" not in b.cv_results_ and "predictions" not in b.cv_results_
+    assert "adversarial_loss" not in b.cv_results_
+    for key in ("mean_squared_error", "mean_test_score", "mean_adversarial_loss", "df"):
+        if key in a.cv_results_:
+            np.testing.assert_allclose(b.cv_results_[key], a.cv_results_[key], rtol=1e-12)
+    np.testing.assert_array_equal(a.alpha_, b.alpha_)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10, atol=1e-12 * np.abs(a.coef_).max())
+    n = NTKRidgeCV(alphas=alphas, store_cv_results=False).fit(X[:, :4], Y[:, 0])
+    assert set(n.cv_results_) == {"alphas", "mean_squared_error", "mean_test_score", "df"}

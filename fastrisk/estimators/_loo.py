@@ -72,7 +72,7 @@ class LeaveOneOut:
     Parameters
     ----------
     dec : the decomposition of the rescaled problem.
-    sw : (n,) sample weights or None.
+    sw : (n,) positive sample weights or None (zero-weight rows are left out of the decomposition).
     """
 
     def __init__(self, dec: Decomposition, sw: np.ndarray | None):
@@ -160,20 +160,18 @@ class LeaveOneOut:
             koa = kappa / a  # kappa / alpha in units; inf only when alpha underflowed to 0 in units
         if gcv:
             lead = self.c0 * koa if self.c0 != 0 else np.zeros_like(a)
-            e = num * (self.N / (lead + gsum))[None, None, :]
-            if self.sw is not None:
-                e *= (self.sw > 0)[:, None, None]
-            return e, df
+            num *= (self.N / (lead + gsum))[None, None, :]
+            return num, df
         if self.sw is None:
             num /= den[:, None, :]
             return num, df
-        w = self.sw
+        # weights are positive here (the estimators leave zero-weight rows out of the decomposition)
         with np.errstate(invalid="ignore"):
             lead = np.where(self.w_minus[:, None] > 0, self.w_minus[:, None] * koa[None, :], 0.0)
         den = lead + self.delta[:, None] * den
-        e = np.divide(num * w[:, None, None], den[:, None, :], out=np.zeros_like(num),
-                      where=(w > 0)[:, None, None])
-        return e, df
+        num *= self.sw[:, None, None]
+        num /= den[:, None, :]
+        return num, df
 
     def _gemm(self, B: np.ndarray, c: np.ndarray, Fs: np.ndarray) -> np.ndarray:
         """``out[i, t, l] = sum_j B[i, j] c[j, t] Fs[j, l]`` as one GEMM, (n, k, Lb)."""

@@ -216,6 +216,10 @@ class RidgePathCV(_LinearPredictor):
         penalty and target: small problems). Needs ``criterion="loo"`` and no ``scoring``.
     norm : float >= 1 or numpy.inf, default 2
         Attack norm p of ``||delta||_p <= eps`` (q, the dual exponent, measures ``theta``).
+    store_cv_results : bool, default True
+        Keep the per-sample arrays of ``cv_results_`` (``"squared_errors"``, ``"adversarial_loss"``,
+        ``"predictions"``: n x k x L numbers). False keeps only the per-penalty means and scores and
+        computes the penalties in small blocks: less memory and time for many targets.
 
     Attributes
     ----------
@@ -235,7 +239,8 @@ class RidgePathCV(_LinearPredictor):
         else (L,); ``"df"`` (L,) effective degrees of freedom ``sum_j s_j / (s_j + alpha)`` (without the
         intercept). With ``eps``: ``"adversarial_loss"`` (n, [k,] L) per sample and
         ``"mean_adversarial_loss"`` ([k,] L). With ``scoring``: ``"predictions"`` (n, [k,] L), the
-        leave-one-out predictions the scorer saw (``RidgeCV``'s ``cv_results_`` then).
+        leave-one-out predictions the scorer saw (``RidgeCV``'s ``cv_results_`` then). The per-sample
+        arrays only with ``store_cv_results=True``.
     path_ : fastrisk.RidgePath
         The whole penalty path of the centred, ``sqrt(sample_weight)``-rescaled problem (``lam`` =
         ``cv_results_["alphas"]``), for risks and norms of every penalty (``path_.norm(np.inf)``,
@@ -273,7 +278,7 @@ class RidgePathCV(_LinearPredictor):
 
     def __init__(self, alphas: ArrayLike | None = None, fit_intercept: bool = True, scoring=None,
                  criterion: str = "loo", alpha_per_target: bool = False, eps: float | None = None,
-                 norm: float = 2):
+                 norm: float = 2, store_cv_results: bool = True):
         self.alphas = alphas
         self.fit_intercept = fit_intercept
         self.scoring = scoring
@@ -281,6 +286,7 @@ class RidgePathCV(_LinearPredictor):
         self.alpha_per_target = alpha_per_target
         self.eps = eps
         self.norm = norm
+        self.store_cv_results = store_cv_results
 
     def _check_params(self):
         fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
@@ -330,10 +336,11 @@ class RidgePathCV(_LinearPredictor):
         if fit_rows is not None and scorer is not None:
             Z = outside_rows(dec, Xf, cen, np.delete(X, fit_rows, axis=0))
             outside = lambda a: loo.fitted(Z, a) + cen.y_off[None, :, None]  # noqa: E731
+        store = check_bool(self.store_cv_results, "store_cv_results")
         res = cross_validate_path(loo, alphas, Y, sw, gcv=criterion == "gcv", scorer=scorer, eps=eps,
                                   q=q, per_target=per_target,
                                   feature_map=feature_blocks(dec, Xf, cen), fit_rows=fit_rows,
-                                  outside_pred=outside)
+                                  outside_pred=outside, store=store)
         k = Y.shape[1]
         best = res.best if res.per_target else np.full(k, res.best)
         theta = coef_for(dec, Xf, cen, alphas[best])
@@ -359,10 +366,13 @@ class RidgePathCV(_LinearPredictor):
             return None if a is None else (a[0] if y_ndim == 1 else a)
 
         out = {"alphas": alphas, "mean_squared_error": per_target(res.mse),
-               "mean_test_score": res.score, "squared_errors": per_sample(res.sq), "df": res.df}
+               "mean_test_score": res.score, "df": res.df}
+        if res.sq is not None:
+            out["squared_errors"] = per_sample(res.sq)
+        if res.mean_adv is not None:
+            out["mean_adversarial_loss"] = per_target(res.mean_adv)
         if res.adv is not None:
             out["adversarial_loss"] = per_sample(res.adv)
-            out["mean_adversarial_loss"] = per_target(res.mean_adv)
         if res.pred is not None:
             out["predictions"] = per_sample(res.pred)
         return out

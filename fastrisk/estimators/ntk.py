@@ -188,6 +188,8 @@ class NTKRidgeCV(_NTKBase):
         Exact leave-one-out, or generalised cross-validation (squared error only).
     alpha_per_target : bool, default False
         With 2-D y, one penalty per target.
+    store_cv_results : bool, default True
+        Keep the per-sample arrays of ``cv_results_`` (as :class:`RidgePathCV`).
 
     Attributes
     ----------
@@ -215,7 +217,7 @@ class NTKRidgeCV(_NTKBase):
 
     def __init__(self, alphas: ArrayLike | None = None, train: str = "first", width: int | None = None,
                  fit_intercept: bool = True, random_state=None, scoring=None, criterion: str = "loo",
-                 alpha_per_target: bool = False):
+                 alpha_per_target: bool = False, store_cv_results: bool = True):
         self.alphas = alphas
         self.train = train
         self.width = width
@@ -224,12 +226,14 @@ class NTKRidgeCV(_NTKBase):
         self.scoring = scoring
         self.criterion = criterion
         self.alpha_per_target = alpha_per_target
+        self.store_cv_results = store_cv_results
 
     def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> NTKRidgeCV:
         """Fit on X (n_samples >= 2, n_features), y (n_samples,) or (n_samples, n_targets), optional
         non-negative sample weights."""
         alphas = check_alphas(self.alphas)
         per_target = check_bool(self.alpha_per_target, "alpha_per_target")
+        store = check_bool(self.store_cv_results, "store_cv_results")
         criterion, scorer = resolve_scoring(self, self.scoring, self.criterion)
         X, y, Y, sw, rows, swf, cen, dec, kw = self._decompose(X, y, sample_weight, min_samples=2)
         if cen.fit_intercept and sw is not None and sw.sum() - np.minimum(sw[sw > 0], 1.0).max() <= 0:
@@ -248,7 +252,8 @@ class NTKRidgeCV(_NTKBase):
             Z = Ko @ dec.spec.U[:, dec.spec.start:]
             outside = lambda a: loo.fitted(Z, a) + cen.y_off[None, :, None]  # noqa: E731
         res = cross_validate_path(loo, alphas, Y, sw, gcv=criterion == "gcv", scorer=scorer, eps=None,
-                                  q=2.0, per_target=per_target, fit_rows=rows, outside_pred=outside)
+                                  q=2.0, per_target=per_target, fit_rows=rows, outside_pred=outside,
+                                  store=store)
         k = Y.shape[1]
         best = res.best if res.per_target else np.full(k, res.best)
         self._store(dec, cen, kw, alphas[best], y.ndim)
@@ -258,9 +263,10 @@ class NTKRidgeCV(_NTKBase):
         else:
             self.alpha_ = float(alphas[res.best])
             self.best_score_ = float(res.score[res.best])
-        sq = res.sq[:, 0, :] if y.ndim == 1 else res.sq
         self.cv_results_ = {"alphas": alphas, "mean_squared_error": res.mse[0] if y.ndim == 1 else res.mse,
-                            "mean_test_score": res.score, "squared_errors": sq, "df": res.df}
+                            "mean_test_score": res.score, "df": res.df}
+        if res.sq is not None:
+            self.cv_results_["squared_errors"] = res.sq[:, 0, :] if y.ndim == 1 else res.sq
         if res.pred is not None:
             self.cv_results_["predictions"] = res.pred[:, 0, :] if y.ndim == 1 else res.pred
         return self
