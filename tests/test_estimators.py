@@ -60,6 +60,7 @@ print(json.dumps([[r["check_name"], r["status"], str(r["exception"])[:400]] for 
     "RidgePathCV()", "RidgePathCV(criterion='gcv', fit_intercept=False)",
     "RidgePathCV(alpha_per_target=True, scoring='neg_mean_squared_error')",
     "RidgePathCV(eps=0.1, alpha_per_target=True)", "RidgePathCV(eps=0.1, norm=float('inf'))",
+    "RidgePathCV(store_cv_results=False, alpha_per_target=True)",
     "NTKRidge()", "NTKRidge(train='both', width=64, random_state=0)",
     "NTKRidgeCV()", "NTKRidgeCV(scoring='r2', alpha_per_target=True, fit_intercept=False)",
 ])

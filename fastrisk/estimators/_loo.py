@@ -1,5 +1,6 @@
 """Exact leave-one-out (and GCV) errors, and leave-one-out coefficient norms, for every penalty and
-every target at once, from one :class:`~fastrisk.estimators._decompose.Decomposition`.
+every target at once, from one :class:`~fastrisk.estimators._decompose.Decomposition` (docs/math.md,
+section 4).
 
 For a linear smoother ``y_hat = H y`` from penalised least squares the leave-one-out residual is
 ``e_i = r_i / (1 - H_ii)`` with ``r = y - H y`` (Allen 1974; Golub, Heath & Wahba 1979). For ridge on the
