@@ -184,14 +184,10 @@ def decompose_linear(X: np.ndarray, cen: Centred, *, leverage: bool = True) -> D
             spec = SpectralGram(K, rank_dim=p, overwrite=True)
             icpt = 0
         return Decomposition("dual", n, p, spec, icpt, spec.U.T @ Y, cen.v, Y, trace=trace)
-    G = None
+    G = np.zeros((p, p))
     XtY = np.zeros((p, Y.shape[1]))
     for i0, i1, Xb in cen.row_blocks(X):
-        Gb = Xb.T @ Xb
-        if G is None:
-            G = Gb
-        else:
-            G += Gb
+        G += Xb.T @ Xb
         XtY += Xb.T @ Y[i0:i1]
     trace = float(np.trace(G))
     spec = SpectralGram(G, rank_dim=n, overwrite=True)

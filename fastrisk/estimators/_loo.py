@@ -101,6 +101,7 @@ class LeaveOneOut:
             st = spec.start
             root = spec.root
             self.n0 = 0
+            assert dec.R is not None, "the primal side needs R = X_w V (decompose_linear(leverage=True))"
             self.B = dec.R[:, st:] / root
             self.c = dec.C[st:] / root
             self.s = spec.s_unit[st:]
@@ -112,12 +113,13 @@ class LeaveOneOut:
                 self.omh0 = 1.0 - (self.B * self.B) @ (1.0 / self.s)
                 if dec.v is not None:
                     self.omh0 -= dec.v * dec.v / float(dec.v @ dec.v)
-        self.B2 = None
+        self._B2_cache: np.ndarray | None = None
 
     def _B2(self) -> np.ndarray:
-        if self.B2 is None:
-            self.B2 = self.B * self.B
-        return self.B2
+        """``B * B`` (n, g), formed once."""
+        if self._B2_cache is None:
+            self._B2_cache = self.B * self.B
+        return self._B2_cache
 
     def block_size(self, extra: int = 1) -> int:
         """Penalties per block so that a few (n, k, Lb) arrays stay near 8 x config.BLOCK_BYTES."""
@@ -163,6 +165,7 @@ class LeaveOneOut:
             lead = self.c0 * koa if self.c0 != 0 else np.zeros_like(a)
             num *= (self.N / (lead + gsum))[None, None, :]
             return num, df
+        assert den is not None
         if self.sw is None:
             num /= den[:, None, :]
             return num, df

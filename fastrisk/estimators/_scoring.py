@@ -125,7 +125,8 @@ def _affine_map(estimator, X: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray,
     p = X.shape[1]
     coef = getattr(estimator, "coef_", None)
     how = "coef_"
-    a = b = None
+    a: np.ndarray | None = None
+    b: np.ndarray = np.zeros(0)
     if coef is not None and getattr(estimator, "intercept_", None) is not None:
         c = np.asarray(coef, dtype=np.float64)
         if c.ndim == 1 and c.shape[0] == p:
@@ -145,6 +146,7 @@ def _affine_map(estimator, X: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray,
             E[np.arange(j1 - j0), np.arange(j0, j1)] = 1.0
             a[j0:j1] = _as_2d(estimator.predict(E)) - f0
         b = f0
+    assert a is not None
     lin = X @ a
     want = lin + b
     scale = np.abs(X) @ np.abs(a) + np.abs(b) + np.abs(pred)

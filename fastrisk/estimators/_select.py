@@ -22,7 +22,7 @@ class PathCV:
     """Per-sample arrays are (n, k, L), per-target means (k, L); ``score`` is what the choice maximises:
     (k, L) per target, else (L,); ``best`` (k,) per target, else an int."""
 
-    sq: np.ndarray
+    sq: np.ndarray | None
     mse: np.ndarray
     df: np.ndarray
     score: np.ndarray
@@ -57,7 +57,9 @@ def cross_validate_path(loo: LeaveOneOut, alphas: np.ndarray, Y: np.ndarray, sw:
     per_target = bool(per_target and k > 1)
     Lb = loo.block_size(extra=4 if eps is not None else 2) if store else loo.block_size(extra=32)
     whole = store and fit_rows is None and Lb >= L  # one block over all rows: keep its arrays as they are
-    sq = adv = pred = None
+    sq: np.ndarray | None = None
+    adv: np.ndarray | None = None
+    pred: np.ndarray | None = None
     if store and not whole:  # (n, k, L) arrays filled block by block; rows out of the fit weigh 0
         sq = np.empty((n_all, k, L))
         adv = np.empty((n_all, k, L)) if eps is not None else None
@@ -68,10 +70,8 @@ def cross_validate_path(loo: LeaveOneOut, alphas: np.ndarray, Y: np.ndarray, sw:
     if store and scorer is not None:
         pred = np.empty((n_all, k, L))
     mse = np.empty((k, L))
-    mean_adv = np.empty((k, L)) if eps is not None else None
-    score = None
-    if scorer is not None:
-        score = np.empty((k, L)) if per_target else np.empty(L)
+    mean_adv = np.empty((k, L))
+    score = np.empty((k, L)) if per_target else np.empty(L)
     df = np.empty(L)
     for l0 in range(0, L, Lb):
         l1 = min(L, l0 + Lb)
@@ -113,13 +113,14 @@ def cross_validate_path(loo: LeaveOneOut, alphas: np.ndarray, Y: np.ndarray, sw:
         elif sq is not None:
             sq[rows, :, blk] = e
     if scorer is None:
-        loss = mse if mean_adv is None else mean_adv
+        loss = mse if eps is None else mean_adv
         score = -loss if per_target else -loss.mean(axis=0)
+    best: np.ndarray | int
     if per_target:
         best = np.array([_first_best(score[t]) for t in range(k)])
     else:
         best = _first_best(score)
-    return PathCV(sq, mse, df, score, best, per_target, adv, mean_adv, pred)
+    return PathCV(sq, mse, df, score, best, per_target, adv, mean_adv if eps is not None else None, pred)
 
 
 def _first_best(score: np.ndarray) -> int:
