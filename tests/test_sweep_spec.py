@@ -224,5 +224,6 @@ def test_scaled_values_resolve():
 
 
 def test_seed_int_means_range():
-    assert parse_spec(_with({"seeds": 3})).seeds == (0, 1, 2)
+    assert parse_spec(_with({"seeds": 3})).seeds == range(3)  # never expanded by parsing
+    assert tuple(parse_spec(_with({"seeds": 3})).seeds) == (0, 1, 2)
     assert parse_spec(_with({"seeds": [5, 2]})).seeds == (5, 2)
