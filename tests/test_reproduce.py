@@ -280,6 +280,8 @@ def test_e2_on_a_dask_cluster_gives_the_local_table(tmp_path, tiny):
 
 _DRIVER = """
 import sys
+import fastrisk.sweep.tasks
+fastrisk.sweep.tasks.BATCH_SECONDS = 0  # one task per file: the kill below lands mid-sweep
 from fastrisk.reproduce import e2_tradeoff as E
 E.config = lambda quick: E.Config(ns=(40, 80, 120), seeds=3, n_lam=15)
 from fastrisk.cli.reproduce import main

@@ -76,8 +76,10 @@ def test_dask_local_cluster_identical(serial, tmp_path):
         # a window smaller than the sweep: results are refilled one for one, nothing lost or repeated
         from fastrisk.sweep.executors import DaskExecutor
 
-        units = [dict(t, _hash="0" * 16, threads=1) for t in sw.expand(sw.parse_spec(SPEC)).tasks]
-        got = dict((u["id"], t) for u, t in DaskExecutor(client, window=3).execute(units))
+        batches = [{"kind": "task", "items": [t], "_hash": "0" * 16, "threads": 1}
+                   for t in sw.expand(sw.parse_spec(SPEC)).tasks]
+        got = {b["items"][0]["id"]: t for b, t, done, error in DaskExecutor(client, window=3).execute(batches)
+               if done == 1 and error is None}
     assert s["executor"] == "dask" and s["computed"] == 12
     assert sorted(got) == list(range(12))
     for i, t in got.items():

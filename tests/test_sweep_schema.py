@@ -35,7 +35,8 @@ HASHES = {
 NTK = {"model": "ntk", "n": 20, "p": 8, "seeds": [4], "noise": 0.5, "spectrum": [{"kind": "isotropic"}],
        "path": {"lam": [0.0, 1.0], "eps": [0.0, 0.3], "norm": [2, "inf"], "target": ["clean", "noisy"]},
        "ntk": {"train": "both", "test_size": 30, "method": "pgd", "steps": 5}}
-MISC = {"n": [16, 64], "p_exponent": [1.5, 1.25], "seeds": [3, 1], "stream": False, "signal": 2.5, "test_size": 7,
+MISC = {"n": [16, 64], "p_exponent": [1.5, 1.25], "seeds": [3, 1], "stream": False, "signal": 2.5,
+        "test_size": 7,
         "spectrum": [{"kind": "two_level", "low": {"n_power": 0.5, "p_power": -1}, "tau": 2.0},
                      {"kind": "spiked", "n_spikes": {"n_power": 0.5, "round": True}, "name": "sp"},
                      {"kind": "bllt_log"}],

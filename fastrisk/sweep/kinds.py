@@ -79,42 +79,60 @@ class KindSpec:
     kind: str
     name: str
     params: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)
 
     def resolve(self, n: int, p: int) -> dict:
         """The keyword arguments at this (n, p)."""
         return {k: (v(n, p) if isinstance(v, Scaled) else v) for k, v in self.params.items()}
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "name": self.name,
-                "params": {k: (v.to_json() if isinstance(v, Scaled) else v) for k, v in self.params.items()}}
+        out = {"kind": self.kind, "name": self.name,
+               "params": {k: (v.to_json() if isinstance(v, Scaled) else v) for k, v in self.params.items()}}
+        if self.options:  # only axes that declare common keys have any: older hashes unchanged
+            out["options"] = dict(self.options)
+        return out
 
 
-def _param_schema(annotation) -> dict:
-    """JSON Schema of a kind function's parameter: a number (integer when annotated int) or a Scaled table."""
+def _param_type(annotation) -> str:
+    """``"integer"``, ``"number"`` or ``"string"``: what a kind function's parameter takes in a spec."""
     if isinstance(annotation, str):  # postponed annotations (from __future__ import annotations)
-        ann = annotation.replace(" ", "")
-        is_integer = ann.split("|")[0] == "int"
+        names = {a.strip() for a in annotation.split("|")}
     else:
         args = typing.get_args(annotation) if isinstance(annotation, types.UnionType) or \
             typing.get_origin(annotation) is typing.Union else (annotation,)
-        is_integer = int in args and float not in args
-    base = {"type": "integer"} if is_integer else {"type": "number"}
-    return {"anyOf": [base, {"$ref": "#/definitions/scaled"}]}
+        names = {getattr(a, "__name__", str(a)) for a in args}
+    if names & {"str", "PathLike", "os.PathLike", "Path"}:
+        return "string"
+    return "integer" if "int" in names and "float" not in names else "number"
+
+
+def _param_schema(annotation) -> dict:
+    """JSON Schema of a kind function's parameter: a string, or a number (an integer when annotated int)
+    or a Scaled table."""
+    t = _param_type(annotation)
+    if t == "string":
+        return {"type": "string"}
+    return {"anyOf": [{"type": t}, {"$ref": "#/definitions/scaled"}]}
 
 
 class KindArray(Field):
     """A grid axis given as an array of tables, each with a ``kind`` from ``registry`` (name -> function),
     an optional ``name`` (distinct; default the kind) and the function's keyword arguments, each a finite
-    number or a :class:`Scaled` table. ``implicit`` are the function's arguments the sweep supplies
-    itself (``p`` for a spectrum). Parses into a tuple of :class:`KindSpec`. A single table (TOML
+    number or a :class:`Scaled` table (a string where the function's annotation says ``str``, e.g. a
+    file name). ``implicit`` are the function's arguments the sweep supplies itself (``p`` for a
+    spectrum). ``common`` declares keys every table of the axis may carry besides its kind's parameters
+    (e.g. a scale), each parsed by its :class:`~fastrisk.sweep.fields.Field` into
+    :attr:`KindSpec.options`. Parses into a tuple of :class:`KindSpec`. A single table (TOML
     ``[spectrum]``) counts as an array of one.
     """
 
     def __init__(self, doc="", default=REQUIRED, *, key: str, registry: Mapping[str, Callable],
-                 implicit: tuple[str, ...] = ("p",), module: str = "", **kw):
+                 implicit: tuple[str, ...] = ("p",), module: str = "",
+                 common: Mapping[str, Field] | None = None, **kw):
         super().__init__(doc, default, **kw)
         self.key, self.registry, self.implicit = key, dict(registry), tuple(implicit)
         self.module = module
+        self.common = dict(common or {})
 
     def params_of(self, kind: str) -> dict[str, inspect.Parameter]:
         sig = inspect.signature(self.registry[kind])
@@ -141,16 +159,21 @@ class KindArray(Field):
             raise SpecError(f"{where}.kind must be one of {kinds}, got {kind!r}")
         known = self.params_of(kind)
         name = String(nonempty=True).parse(tab.get("name", kind), f"{where}.name")
-        params = {}
+        params, options = {}, {}
         for k, val in tab.items():
             if k in ("kind", "name"):
+                continue
+            if k in self.common:
+                options[k] = self.common[k].parse(val, f"{where}.{k}")
                 continue
             if k not in known:
                 close = difflib.get_close_matches(k, list(known), n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise SpecError(f"unknown parameter {k!r} of {self.key} kind {kind!r} in {where}{hint}; "
                                 f"its parameters: {', '.join(known)}")
-            if isinstance(val, Mapping):
+            if _param_type(known[k].annotation) == "string":
+                params[k] = String(nonempty=True).parse(val, f"{where}.{k}")
+            elif isinstance(val, Mapping):
                 params[k] = Scaled.parse(val, f"{where}.{k}")
             elif is_real(val) and math.isfinite(float(val)):
                 params[k] = int(val) if is_int(val) else float(val)
@@ -161,13 +184,17 @@ class KindArray(Field):
         missing = [k for k, prm in known.items() if prm.default is empty and k not in params]
         if missing:
             raise SpecError(f"{where} (kind {kind!r}) needs parameter(s) {', '.join(missing)}")
-        return KindSpec(kind=kind, name=name, params=params)
+        for k, f in self.common.items():
+            if k not in options:
+                options[k] = f.default
+        return KindSpec(kind=kind, name=name, params=params, options=options)
 
     def value_schema(self):
         cases = []
         for kind, fn in self.registry.items():
             params = self.params_of(kind)
-            props: dict = {"kind": {"const": kind}, "name": {"type": "string", "minLength": 1}}
+            props: dict = {"kind": {"const": kind}, "name": {"type": "string", "minLength": 1},
+                           **{k: f.schema() for k, f in self.common.items()}}
             for k, prm in params.items():
                 props[k] = _param_schema(prm.annotation)
                 if prm.default is not inspect.Parameter.empty and prm.default is not None:
