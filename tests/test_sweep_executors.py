@@ -41,6 +41,7 @@ def serial(tmp_path_factory):
     return sw.load(out, complete=True)
 
 
+@pytest.mark.slow
 def test_pool_of_two_identical(serial, tmp_path):
     from fastrisk.sweep import executors
 
@@ -68,6 +69,7 @@ def test_resume_with_other_thread_count_refused(tmp_path):
     assert sw.run(small, tmp_path / "o", workers=1, progress=False)["skipped"] == 1
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_identical(serial, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -94,6 +96,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler_is_a_clear_error(tmp_path, capsys):
     pytest.importorskip("distributed")
     addr = f"tcp://127.0.0.1:{_free_port()}"
@@ -151,6 +154,7 @@ def test_ntk_rows_recomputed(tmp_path):
     np.testing.assert_allclose(clean0["adversarial_risk"], clean0["standard_risk"], rtol=1e-10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_failing_unit_is_named_one_line_exit_1(tmp_path, workers, capsys):
     # the deterministic equivalents refuse lam / n > 1e100; the simulation rows are fine

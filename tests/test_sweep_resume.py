@@ -69,6 +69,7 @@ def reference(tmp_path_factory):
     return spec, sw.load(d / "uninterrupted", complete=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers, batch", [(1, "0.02"), (2, "0"), (2, "0.02")])
 def test_kill_9_then_resume_is_bit_identical(tmp_path, workers, batch, reference):
     spec, ref = reference
@@ -103,6 +104,7 @@ def test_kill_9_then_resume_is_bit_identical(tmp_path, workers, batch, reference
     assert not ref.duplicated(["task", "norm", "target", "lam", "eps"]).any()
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_keeps_finished_tasks(tmp_path, reference):
     spec, ref = reference
     out = tmp_path / "interrupted"
@@ -154,6 +156,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find the workers")
 @pytest.mark.parametrize("how", ["cli", "thread"])
 def test_pool_workers_exit_when_the_parent_is_killed(tmp_path, reference, how):

@@ -50,6 +50,7 @@ def test_refused_in_one_line_under_a_second_nothing_written(tmp_path, capsys, to
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_refused_as_a_subprocess_too(tmp_path):
     f = tmp_path / "spec.toml"
     f.write_text("seeds = 100000000\n" + BASE)

@@ -179,6 +179,7 @@ def test_cli_not_toml(tmp_path, capsys):
     assert "not valid TOML" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_subprocess_bad_spec_no_traceback(tmp_path):
     f = tmp_path / "spec.toml"
     f.write_text(_toml(BAD[0][0]))
