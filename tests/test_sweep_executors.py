@@ -112,6 +112,23 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("address", ["notanaddress", "tcp://", "tcp://host:notaport", "foo://x:1", "",
+                                     "tcp://[::1", "inproc://"])
+def test_malformed_scheduler_address_is_one_line_at_once(tmp_path, capsys, address):
+    pytest.importorskip("distributed")
+    with pytest.raises(ValueError, match="not a Dask scheduler address|address is empty"):
+        sw.connect(address, timeout=30)
+    spec = tmp_path / "spec.toml"
+    spec.write_text('n = 10\np = 20\n[[spectrum]]\nkind = "isotropic"\n[path]\nlam = [0.0]\n')
+    t0 = time.monotonic()
+    rc = cli_main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--scheduler", address,
+                   "--timeout", "30"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and err.startswith("fastrisk sweep: ") and "Traceback" not in err
+    assert "e.g. tcp://" in err and time.monotonic() - t0 < 10  # never waits for the timeout
+    assert not (tmp_path / "o").exists()
+
+
 def test_cli_json_summary_and_resume(tmp_path, capsys):
     spec = tmp_path / "spec.toml"
     spec.write_text('n = [10, 12]\np = 20\nseeds = 2\n[[spectrum]]\nkind = "isotropic"\n'

@@ -330,6 +330,9 @@ def check_address(address) -> str:
     try:
         scheme, loc = parse_address(address, strict=False)
         if scheme in ("tcp", "tls", "ws", "wss", "ucx"):
+            port = loc.rpartition(":")[2] if ":" in loc and not loc.endswith("]") else ""
+            if port and not port.isdigit():
+                raise ValueError(f"the port {port!r} is not a number")
             parse_host_port(loc)
         elif scheme != "inproc":
             raise ValueError(f"unknown address scheme {scheme!r}")

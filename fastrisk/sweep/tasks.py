@@ -12,7 +12,10 @@ without the spec.
 
 A *batch* is the unit of work sent to a worker and the unit of the store (one Parquet file): several
 tasks (or several groups' theory) in canonical order, sized by :func:`batches` from an estimate of their
-cost so that small tasks share a worker call and a file while large ones travel alone.
+cost so that small tasks share a worker call and a file while large ones travel alone. Nothing requires a
+batch's ids to be consecutive (a file's footer lists them and :func:`fastrisk.sweep.load` restores the
+canonical order), so a unit that computes the tasks sharing one X together -- every noise level of one
+(spectrum, n, p, seed), ids ``len(seeds)`` apart -- is a batch like any other.
 """
 
 from __future__ import annotations
