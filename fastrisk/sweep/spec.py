@@ -40,9 +40,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .fields import MAX_AXIS, SpecError
-from .keys import (
+from .keys import (  # noqa: F401 - EPS_KEYS ... NTK_TEST_SIZE: this module's names before the split
+    EPS_KEYS,
+    LOGSPACE_KEYS,
     MODELS,
     NTK_KEYS,
+    NTK_METHODS,
+    NTK_TEST_SIZE,
+    NTK_TRAIN,
     PATH_KEYS,
     SPEC_TABLE,
     SPECTRUM_KINDS,
@@ -50,7 +55,7 @@ from .keys import (
     TARGETS,
     TOP_KEYS,
 )
-from .kinds import KindSpec, Scaled
+from .kinds import SCALED_KEYS, KindSpec, Scaled  # noqa: F401
 
 if sys.version_info >= (3, 11):
     import tomllib
