@@ -115,3 +115,37 @@ def test_a_billion_penalties_is_a_spec_error():
     with pytest.raises(sw.SpecError, match=r"path.lam_n.num = 1000000000 penalties cannot be held"):
         sw.parse_spec(_with({"path.lam_n": {"start": -3, "stop": 1, "num": 10**9}}, drop=("path.lam",)))
     assert time.perf_counter() - t0 < 1.0
+
+
+def test_cli_prints_the_schema(capsys):
+    from fastrisk.cli import main as cli_main
+
+    assert cli_main(["sweep", "--schema"]) == 0
+    assert capsys.readouterr().out == spec_mod.SCHEMA_PATH.read_text()
+
+
+def test_room_for_a_kind_axis_with_common_keys_and_file_parameters():
+    """A new grid axis of tables (as a future [[theta_star]]) is one KindArray over a registry: string
+    parameters (a file name) and keys common to every kind (a scale) parse and describe themselves, and a
+    spectrum, which has neither, keeps its canonical form (hence its hash)."""
+    from fastrisk.sweep.fields import Number
+    from fastrisk.sweep.kinds import KindArray
+
+    def e1(p: int) -> None: ...
+
+    def from_file(p: int, path: str, column: int = 0) -> None: ...
+
+    axis = KindArray("ground truths", key="theta_star", registry={"e1": e1, "file": from_file},
+                     common={"scale": Number("||theta*||", 1.0, minimum=0.0)})
+    got = axis.parse([{"kind": "e1"}, {"kind": "file", "path": "t.npy", "scale": 2.0, "name": "f"}],
+                     "theta_star")
+    assert got[0].options == {"scale": 1.0} and got[1].params == {"path": "t.npy"}
+    assert got[1].to_json()["options"] == {"scale": 2.0}
+    with pytest.raises(sw.SpecError, match=r"theta_star\[0\].path must be a non-empty string"):
+        axis.parse([{"kind": "file", "path": 3}], "theta_star")
+    with pytest.raises(sw.SpecError, match=r"theta_star\[0\].scale must be >= 0"):
+        axis.parse([{"kind": "e1", "scale": -1}], "theta_star")
+    schema = axis.schema()
+    jsonschema.Draft7Validator({**schema, "definitions": {"scaled": {}}}).validate(
+        [{"kind": "file", "path": "t.npy", "scale": 2.0}])
+    assert "options" not in sw.parse_spec(GOOD).spectra[0].to_json()
