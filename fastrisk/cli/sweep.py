@@ -16,13 +16,20 @@ import math
 import sys
 import warnings
 
-from ._parser import OneLineParser
+from ._parser import OneLineParser, fail
+
+#: What ``fastrisk --help`` says of this command, and the top of its own ``--help``.
+SUMMARY = "a Monte Carlo sweep from a TOML spec into a resumable Parquet store"
+DESCRIPTION = ("Run a sweep spec (TOML) into an output directory of Parquet files; rerunning the same "
+               "command resumes an interrupted sweep.")
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = OneLineParser(prog="fastrisk sweep",
-                 description="Run a sweep spec (TOML) into an output directory of Parquet files; rerunning "
-                             "the same command resumes an interrupted sweep.")
+    return add_arguments(OneLineParser(prog="fastrisk sweep", description=DESCRIPTION))
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the flags of ``fastrisk sweep`` to ``ap``; returns ``ap``."""
     ap.add_argument("spec", nargs="?", help="the sweep spec, a TOML file")
     ap.add_argument("--out", help="output directory (created; resumed if it holds this spec)")
     ap.add_argument("--workers", type=int, default=None,
@@ -50,8 +57,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _fail(msg: str) -> int:
-    print(f"fastrisk sweep: {msg}", file=sys.stderr)
-    return 2
+    return fail("fastrisk sweep", msg)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -67,14 +73,21 @@ def _one_line_warnings():
 
 def main(argv: list[str] | None = None) -> int:
     ap = parser()
-    args = ap.parse_args(argv)
+    return execute(ap.parse_args(argv), ap)
+
+
+def execute(args: argparse.Namespace, ap: argparse.ArgumentParser | None = None) -> int:
+    """Run the parsed ``fastrisk sweep``; returns the exit code."""
     if args.schema:
         from ..sweep.spec import schema_text
 
         sys.stdout.write(schema_text())
         return 0
     if args.spec is None or args.out is None:
-        ap.error(f"the following arguments are required: {'spec' if args.spec is None else '--out'}")
+        missing = f"the following arguments are required: {'spec' if args.spec is None else '--out'}"
+        if ap is not None:
+            ap.error(missing)
+        return _fail(missing)
     if args.workers is not None and args.workers < 1:
         return _fail(f"--workers must be >= 1, got {args.workers}")
     if args.threads < 1:
@@ -125,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         except (sweep.SpecError, sweep.StoreError, sweep.SweepTooLarge) as exc:
             return _fail(str(exc))
         except sweep.TaskError as exc:
-            print(f"fastrisk sweep: {exc} (finished tasks are kept; rerun to resume)", file=sys.stderr)
+            print(f"fastrisk sweep: error: {exc} (finished tasks are kept; rerun to resume)", file=sys.stderr)
             return 1
         except ImportError as exc:  # e.g. a Dask worker without fastrisk installed
             return _fail(f"{type(exc).__name__}: {exc} (every Dask worker needs fastrisk installed)")

@@ -26,8 +26,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from . import runinfo as _prov
-from . import tasks as _tasks
+from .._extras import require
+
+require("fastrisk.sweep", "sweep")  # pandas, pyarrow, tqdm: one line naming the pip install if missing
+
+from . import runinfo as _prov  # noqa: E402 - after the extra's check
+from . import tasks as _tasks  # noqa: E402
 from .executors import (
     DaskExecutor,
     PoolExecutor,
