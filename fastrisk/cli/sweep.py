@@ -84,7 +84,8 @@ def execute(args: argparse.Namespace, ap: argparse.ArgumentParser | None = None)
         sys.stdout.write(schema_text())
         return 0
     if args.spec is None or args.out is None:
-        missing = f"the following arguments are required: {'spec' if args.spec is None else '--out'}"
+        names = [n for n, v in (("spec", args.spec), ("--out", args.out)) if v is None]
+        missing = f"the following arguments are required: {', '.join(names)}"  # as argparse says it
         if ap is not None:
             ap.error(missing)
         return _fail(missing)

@@ -191,6 +191,7 @@ def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, wor
         skipped = int(store.done.sum())
         todo = np.flatnonzero(~store.done)
         gtodo = np.flatnonzero(~store.done_groups) if spec.theory else np.empty(0, dtype=np.int64)
+        ex: DaskExecutor | SerialExecutor | PoolExecutor
         if client is not None:
             ex = DaskExecutor(client)
         else:

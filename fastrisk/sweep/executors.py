@@ -30,7 +30,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 
 import pyarrow as pa
@@ -279,7 +279,7 @@ class PoolExecutor:
 
     def execute(self, batches: Iterable[dict]) -> Iterator[Result]:
         it = iter(batches)
-        pending = {}
+        pending: dict[Future, dict] = {}
         window = 2 * self.workers  # a few queued ahead so no worker waits; memory stays bounded
         try:
             while True:
@@ -287,18 +287,20 @@ class PoolExecutor:
                     b = next(it, None)
                     if b is None:
                         break
-                    if self.out is None:
-                        pending[self._pool.submit(compute_unit, b)] = b
-                    else:
-                        pending[self._pool.submit(compute_and_write, b, self.out)] = b
+                    f: Future = (self._pool.submit(compute_unit, b) if self.out is None
+                                 else self._pool.submit(compute_and_write, b, self.out))
+                    pending[f] = b
                 if not pending:
                     self._clean = True
                     return
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for f in sorted(done, key=lambda f: _order(pending[f])):
-                    b = pending.pop(f)
-                    r = f.result()
-                    yield (b, *r) if self.out is None else (b, None, r, None)
+                for g in sorted(done, key=lambda g: _order(pending[g])):
+                    b = pending.pop(g)
+                    r = g.result()
+                    if self.out is None:
+                        yield (b, *r)
+                    else:  # the worker wrote the rows and returned how many units
+                        yield (b, None, r, None)
         finally:
             for f in pending:
                 f.cancel()

@@ -53,7 +53,8 @@ def _threading_layer() -> str | None:
     try:
         from ..runtime import thread_info
 
-        return thread_info().get("layer")
+        layer = thread_info().get("layer")
+        return None if layer is None else str(layer)
     except Exception:  # noqa: BLE001
         return None
 

@@ -63,9 +63,9 @@ def available_memory() -> int:
         return 2**62
 
 
-def _task_bytes(spec: Spec, n: int, p: int, rows: int) -> tuple[float, str]:
+def _task_bytes(spec: Spec, n_: int, p_: int, rows: int) -> tuple[float, str]:
     """Upper estimate of one task's peak memory above its process's own, and how the task runs."""
-    n, p = float(n), float(p)
+    n, p = float(n_), float(p_)
     L = float(spec.n_penalties)
     E = float(len(spec.eps_values))
     out = rows * 400.0 + L * E * 64.0 + TASK_OVERHEAD  # the rows table (numpy, Arrow, Parquet buffers)

@@ -112,8 +112,8 @@ class Spec:
         """Feature counts paired with training size n: the ``p`` list, or ``round(n ** e)``."""
         if self.p is not None:
             return self.p
-        out = []
-        for e in self.p_exponent:
+        out: list[int] = []
+        for e in self.p_exponent or ():
             try:
                 v = max(1, int(round(float(n) ** e)))
             except OverflowError:
@@ -127,16 +127,17 @@ class Spec:
         """Unnormalised penalties of a task with n training points (``n * lam_n`` or ``lam``)."""
         if self.lam is not None:
             return list(self.lam)
-        return [n * v for v in self.lam_n]
+        return [n * v for v in self.lam_n or ()]
 
     @property
     def n_penalties(self) -> int:
-        return len(self.lam if self.lam is not None else self.lam_n)
+        return len(self.lam if self.lam is not None else self.lam_n or ())
 
     def to_json(self, *, compact: bool = False) -> dict:
         """The normalised spec as plain JSON values (inf norms as the string "inf"); ``compact`` writes
         ``seeds = k`` as the int k (as a manifest stores it) rather than the list 0..k-1."""
         seeds = self.seeds
+        seeds_json: int | list[int]
         if compact and isinstance(seeds, range) and seeds.start == 0 and seeds.step == 1:
             seeds_json = len(seeds)
         else:

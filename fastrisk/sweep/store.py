@@ -27,6 +27,7 @@ import json
 import os
 import warnings
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pyarrow as pa
@@ -41,7 +42,7 @@ from .tasks import Grid
 try:  # POSIX advisory lock: two sweeps on one directory would race on its files
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["Store", "StoreError", "DamagedFileWarning", "write_batch", "inspect_file", "read_manifest",
            "MANIFEST", "STORE_FORMAT"]
@@ -219,7 +220,7 @@ class Store:
         self.spec = spec
         self.grid = expand(spec) if grid is None else grid
         self.threads = threads
-        self._lock_fh = None
+        self._lock_fh: IO[str] | None = None
         if self.out.exists() and not self.out.is_dir():
             raise StoreError(f"out={os.fspath(out)!r} exists and is not a directory")
         manifest = self.out / MANIFEST
@@ -228,9 +229,8 @@ class Store:
             if foreign:
                 raise StoreError(f"out={os.fspath(out)!r} is not empty and holds no sweep manifest "
                                  f"({', '.join(sorted(foreign)[:3])}...): choose a new or empty directory")
-        self.manifest = read_manifest(self.out) if manifest.exists() else None
-        if self.manifest is not None:
-            have = self.manifest
+        have = read_manifest(self.out) if manifest.exists() else None
+        if have is not None:
             if have.get("spec_hash") != spec.hash:
                 raise StoreError(f"out={os.fspath(out)!r} holds the results of another spec (hash "
                                  f"{str(have.get('spec_hash'))[:12]}, this spec {spec.hash[:12]}): use a "
@@ -244,9 +244,10 @@ class Store:
             self._lock()
         for kind in KINDS.values():
             (self.out / kind[0]).mkdir(exist_ok=True)
-        if self.manifest is None:
-            self.manifest = {"format": STORE_FORMAT, "spec_hash": spec.hash, "threads": threads,
-                             "spec": spec.to_json(compact=True), "runs": []}
+        self.manifest: dict = have if have is not None else {
+            "format": STORE_FORMAT, "spec_hash": spec.hash, "threads": threads,
+            "spec": spec.to_json(compact=True), "runs": []}
+        if have is None:
             self._write_manifest()
         self._clean_stale()
         self.scan()
