@@ -187,14 +187,14 @@ class GaussianDesign:
         self._hash()
 
     @property
-    def cov(self) -> np.ndarray:
+    def cov(self):  # untyped, as the attribute it replaced: callers pass it on as they please
         """Covariance: (p,) diagonal or (p, p), read-only (refused for a compact design)."""
         if self._compact is not None:
             self._refuse("cov (a length-p array)")
         return self._cov
 
     @property
-    def theta_star(self) -> np.ndarray:
+    def theta_star(self):
         """Ground truth (p,), read-only (refused for a compact design: see :attr:`theta_lead`)."""
         if self._compact is not None:
             self._refuse("theta_star (a length-p array; theta_lead and theta_tail_norm describe it)")

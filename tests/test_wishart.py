@@ -71,7 +71,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("name,make,kind,noise", CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
-@pytest.mark.parametrize("n,p", [(37, 900), (120, 251)])
+@pytest.mark.parametrize("n,p", [(37, 900), pytest.param(120, 251, marks=pytest.mark.slow)])
 def test_injected_tail_gram_equals_explicit(name, make, kind, noise, n, p):
     cov = make(p, n)
     design = fr.GaussianDesign(cov, _theta(kind, cov, np.random.default_rng(1)), noise=noise)

@@ -19,6 +19,7 @@ import os
 import numpy as np
 import pytest
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 import fastrisk as fr
 from fastrisk import spectra
@@ -28,9 +29,16 @@ from fastrisk.ridge import _wishart
 # ----------------------------------------------------------------------------------- Bartlett draws
 
 
+@pytest.fixture
+def one_blas_thread():
+    # thousands of tiny LAPACK calls: two OpenBLAS pools (NumPy's, SciPy's) would spin against each other
+    with threadpool_limits(1):
+        yield
+
+
 @pytest.mark.parametrize("n,d", [(4, 9), (5, 5), (6, 3), (3, 200000)])
 @pytest.mark.parametrize("in_place", [False, True])
-def test_wishart_gram_moments(n, d, in_place):
+def test_wishart_gram_moments(n, d, in_place, one_blas_thread):
     N = 3000
     Ws = np.empty((N, n, n))
     for k in range(N):
@@ -47,8 +55,9 @@ def test_wishart_gram_moments(n, d, in_place):
     assert abs(tr2.mean() - n * d * (n + d + 1)) <= 5.0 * tr2.std(ddof=1) / np.sqrt(N)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n,d", [(5, 8), (6, 3)])
-def test_wishart_gram_smallest_eigenvalue_law(n, d):
+def test_wishart_gram_smallest_eigenvalue_law(n, d, one_blas_thread):
     N = 2000
     rng = np.random.default_rng(123)
     direct, drawn = np.empty(N), np.empty(N)
@@ -110,6 +119,7 @@ def _assert_same_law(A, B):
     assert np.all(np.abs(sa - sb) <= 4.0 * np.hypot(ea, eb)), np.abs(sa - sb) / np.hypot(ea, eb)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["two_level", "spiked", "short_tail"])
 def test_risks_match_the_explicit_route_in_law(name):
     n, p = 30, 700
@@ -127,6 +137,7 @@ def test_risks_match_the_explicit_route_in_law(name):
     _assert_same_law(_draws(design, n, "wishart"), _draws(design, n, "explicit"))
 
 
+@pytest.mark.slow
 def test_compact_design_matches_its_expanded_design_in_law():
     n, p = 30, 700
     spec = spectra.two_level(p, n**0.5 / p, tau=2.0, compact=True)
@@ -168,6 +179,7 @@ def _vs_theory(n, seeds, noise=1.0, eps=0.2):
         assert abs(sim.mean() - th) <= max(3.0 * se, 0.05 * th), (name, sim.mean(), th, se)
 
 
+@pytest.mark.slow  # about 5 s: CI runs it, the quick tier does not
 def test_deterministic_equivalents_at_moderate_n():
     _vs_theory(600, 8)
 
@@ -175,7 +187,8 @@ def test_deterministic_equivalents_at_moderate_n():
 @pytest.mark.slow
 @pytest.mark.parametrize("n", [4000, 10_000])
 def test_deterministic_equivalents_at_large_n(n):
-    # n = 10^4 costs about 3 minutes per seed on 2 cores (one 10^4 x 10^4 eigh each): opt-in
+    # n = 4000: about 15 s per seed on 2 free cores. n = 10^4: about 3 minutes per seed (one
+    # 10^4 x 10^4 eigh each), 25 minutes in all: opt-in
     if n > 4000 and os.environ.get("FASTRISK_LARGE_N") != "1":
         pytest.skip("n = 10^4 x 8 seeds takes ~25 minutes: set FASTRISK_LARGE_N=1 to run it")
     _vs_theory(n, 8)
