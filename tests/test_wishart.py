@@ -318,3 +318,24 @@ def test_design_path_risks_entry_point():
         fr.design_path_risks(design, n, lam, 0, EPS, norm=np.inf, tail="wishart")
     with pytest.raises(TypeError, match="tail='wishart'"):
         fr.design_path_risks(cd, n, lam, 0, EPS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", [300, 2100])  # both sides of LAPACK_MIN_N
+def test_memory_estimate_bounds_the_traced_peak(n):
+    import tracemalloc
+
+    s = spectra.two_level(10**9, n**0.5 / 10**9, tau=2.0, compact=True)
+    design = fr.GaussianDesign(s, np.eye(s.m)[0], noise=1.0, theta_tail_norm=0.3)
+    lam = _lam(n, 1000)
+    fr.RidgePath.from_design(design, 50, lam, seed=0, tail="wishart").adversarial_risk(design, EPS)  # compile
+    tracemalloc.start()
+    try:
+        path = fr.RidgePath.from_design(design, n, lam, seed=0, tail="wishart")
+        for target in TARGETS:
+            path.adversarial_risk(design, EPS, target=target)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    est = _wishart.estimate_bytes(n, lam.size, s.m)
+    assert 0.5 * est < peak <= est  # an upper estimate, and not a wild one
