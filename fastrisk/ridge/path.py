@@ -162,8 +162,8 @@ class RidgePath(SpectralPath, LowRankRoute):
             folding ``X Sigma X^T`` (``n^2 p``); that second Gram is then not folded.
         tail : {"explicit", "wishart"}
             ``"explicit"`` (default): X is drawn column by column as above. ``"wishart"``: for a
-            flat-tail design (Sigma = diagonal on a few leading coordinates plus ``c I`` on at least
-            half of them: ``two_level``, ``spiked``, ``isotropic``, or a compact
+            flat-tail design (Sigma = a few leading values plus ``c I`` on at least half of the
+            coordinates: ``two_level``, ``spiked``, ``isotropic``, or a compact
             :class:`~fastrisk.spectra.FlatTail`), only the leading columns of X are drawn (the same
             numbers as ``design.sample``); the tail enters through its Gram, drawn from its Wishart
             law (Bartlett decomposition), and one Gaussian column along theta*'s tail part, so the
