@@ -18,6 +18,7 @@ from .._spectral import SpectralGram
 from .._validation import as_float_array, check_design_matrix, check_lam, check_positive_int, check_vector
 from .._warnings import IllConditionedWarning
 from ..design import _as_design, _check_float_dtype, as_seed_sequence
+from . import _accuracy
 from ._features import Features, block_cols, mode_structure, xtv, xv
 
 __all__ = ["build_dense", "build_from_gram", "build_from_design", "setup"]
@@ -139,8 +140,9 @@ def build_from_design(cls, design, n, lam, seed, dtype, block, risk_stats):
     xts = np.zeros(n) if dtype != np.float64 else signal
     XS = np.empty((n, S.size)) if risk_stats and structured else None
     # a general Sigma: fold X Sigma X^T (a second SYRK) unless the low-rank route, which regenerates
-    # X once instead, is expected to be cheaper
-    fold_ks = not structured and not _lowrank.expected_cheaper_than_sigma_gram(
+    # X once instead, is expected to be cheaper, or the path is float32 (a float32 Sigma-Gram cannot
+    # meet the float32 contract: the route refuses it, see ridge._routes)
+    fold_ks = dtype == np.float64 and not structured and not _lowrank.expected_cheaper_than_sigma_gram(
         n, design.p, np.size(lam), regen=50.0 * n * design.p)
     KS = np.zeros((n, n), dtype=dtype) if risk_stats and fold_ks else None
     # X Sigma X^T / unit0 with unit0 a power of 4 near tr(Sigma): representable at any scale
@@ -200,13 +202,15 @@ def _build_svd(path, X: np.ndarray, y: np.ndarray, lam) -> None:
     spec = SpectralGram.from_pairs(sv * sv, V, tol=cut * cut if cut > 0 else 0.0, dtype=X.dtype)
     # rhs in the eigenbasis: V^T X^T y = sv * (Q^T y), without forming X^T y
     c = sv * (Q[:, ::-1].T.astype(np.float64) @ y)
-    setup(path, None, "primal", None, lam, X=X, n=n, p=p, rank_dim=max(n, p), spec=spec, c=c)
+    setup(path, None, "primal", None, lam, X=X, n=n, p=p, rank_dim=max(n, p), spec=spec, c=c,
+          method="svd")
 
 
 def setup(path, gram, side, rhs, lam, *, X, n, p, rank_dim, user_gram=False, spec=None, c=None,
-          stream=None) -> None:
+          stream=None, method="gram") -> None:
     """Eigendecompose ``gram`` (unless ``spec`` is given) and set the path's state."""
     path.side = side
+    path.method = method
     path.n = n
     path.p = p
     path.dtype = gram.dtype if spec is None else spec.dtype
