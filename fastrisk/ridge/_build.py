@@ -219,7 +219,9 @@ def setup(path, gram, side, rhs, lam, *, X, n, p, rank_dim, user_gram=False, spe
     if user_gram:
         path.spec.check_psd("gram")
     path.lam = path.spec.check_lam(lam, "X X^T" if side == "dual" else "X^T X")
-    if spec is None:
+    if path.spec.dtype == np.float32:  # the float32 contract, per penalty (it covers the next one)
+        _accuracy.warn_float32(path)
+    elif spec is None:
         _warn_ill_conditioned(path)
     U = path.spec.U
     path._c = U.T @ rhs if c is None else c  # dual: z = U^T y; primal: V^T X^T y

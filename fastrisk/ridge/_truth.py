@@ -36,6 +36,7 @@ class Truth:
     tt: float  # ||theta*||^2 (nan when unknown)
     design: object | None  # the GaussianDesign, to form the remainder explicitly when needed
     ts: np.ndarray | None = None  # theta* itself when known (primal side)
+    explicit_r: bool = False  # set by remainder() when it formed r explicitly
 
 
 def truth(path, design) -> Truth:
@@ -91,6 +92,7 @@ def remainder(path, tr: Truth, KSh: np.ndarray | None = None
     if path.side == "primal" and path._complete:
         return float(tr.zeta[:st] @ tr.zeta[:st]), math.nan, None, None
     if path.side == "primal":  # V (p, g) spans part of R^p (method="svd", n < p): r explicitly, O(pg)
+        tr.explicit_r = True
         U = path.spec.U
         r = tr.ts - U[:, st:] @ tr.zeta[st:]
         if KSh is None:
@@ -110,6 +112,7 @@ def remainder(path, tr: Truth, KSh: np.ndarray | None = None
         # formed with the computed eigenvalues, so r keeps a row-space part of the size of their
         # error (eps * cond(X X^T) * ||theta*||): carry its products with B instead of assuming
         # r orthogonal to B.
+        tr.explicit_r = True
         f = path.features
         r = tr.design.theta_star - f.xt_times(path.spec.U @ z) / path.spec.root
         rr = float(r @ r)
