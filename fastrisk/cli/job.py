@@ -20,12 +20,15 @@ import os
 import sys
 import textwrap
 import time
+import warnings
 
 import numpy as np
 
 from .. import __version__, spectra
+from .._warnings import Float32AccuracyWarning
 from ..design import GaussianDesign
 from ..ridge import RidgePath, ridge_path_risks
+from ..ridge._accuracy import flag_note
 from ..risk import dual_exponent
 from ..theory import adversarial_equivalent, benign_report, frontier_gap, pareto_frontier, ridge_equivalent
 from ._parser import OneLineParser
@@ -242,14 +245,18 @@ def run(args: argparse.Namespace) -> dict:
     t1 = time.perf_counter()
     lam = np.concatenate([[0.0], n * np.logspace(-5, 2, args.n_lam - 1)])
     eps = np.asarray(args.eps, dtype=np.float64)
-    out = ridge_path_risks(X, y, lam, spec, theta_star, eps, norm=args.norm, target=args.target,
-                           noise=args.noise)
+    with warnings.catch_warnings():  # recorded in notes (and printed with them) instead
+        warnings.simplefilter("ignore", Float32AccuracyWarning)
+        out = ridge_path_risks(X, y, lam, spec, theta_star, eps, norm=args.norm, target=args.target,
+                               noise=args.noise)
     t2 = time.perf_counter()
     del X, y
     _check_finite(out, args)
     q = dual_exponent(args.norm)
     ts_dual = 0.0 if args.target == "consistent" else float(np.linalg.norm(theta_star, ord=q))
     notes: dict[str, str] = {}
+    if args.float32 and (note := flag_note(lam, out["accuracy_bound"], n)) is not None:
+        notes["float32"] = note
     theory = _theory(spec, theta_star, n, eps, out, args, notes)
     t3 = time.perf_counter()
     res = {

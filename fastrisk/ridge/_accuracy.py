@@ -42,7 +42,8 @@ import numpy as np
 from .. import config
 from .._warnings import Float32AccuracyWarning, warn
 
-__all__ = ["filter_resolution", "accuracy_bound", "accuracy_flags", "accuracy_note", "warn_float32"]
+__all__ = ["filter_resolution", "accuracy_bound", "accuracy_flags", "accuracy_note", "flag_note",
+           "warn_float32"]
 
 
 def filter_resolution(path) -> np.ndarray:
@@ -76,21 +77,26 @@ def accuracy_flags(path) -> np.ndarray:
 
 
 def accuracy_note(path) -> str | None:
-    """One line naming the flagged penalties and their worst bound, or None when none is flagged."""
-    flags = accuracy_flags(path)
+    """One line naming the flagged penalties of a float32 path and their worst bound, or None when
+    none is flagged (what the warning says, and what ``fastrisk --json`` records in ``notes``)."""
+    if path.spec.dtype != np.float32:
+        return None
+    return flag_note(path.lam, accuracy_bound(path), path.n)
+
+
+def flag_note(lam: np.ndarray, bound: np.ndarray, n: int | None = None) -> str | None:
+    """The note for penalties ``lam`` (L,) of a float32 path with bounds ``bound`` (L,) (e.g. from
+    :func:`fastrisk.ridge_path_risks`): None when no bound exceeds ``config.FLOAT32_RTOL``."""
+    flags = bound > config.FLOAT32_RTOL
     if not flags.any():
         return None
-    lam = path.lam[flags]
-    bound = accuracy_bound(path)
-    worst = float(bound[flags].max())
-    n = path.n
-    span = (f"lam = {float(lam.min()):.3g}" if lam.min() == lam.max()
-            else f"lam in [{float(lam.min()):.3g}, {float(lam.max()):.3g}]")
-    per_n = (f" (lam/n up to {float(lam.max()) / n:.3g})" if n else "")
-    return (f"float32 resolves {int(flags.sum())} of {flags.size} penalties ({span}{per_n}) only to "
-            f"{_fmt(worst)} relative, worse than the documented float32 accuracy "
-            f"{config.FLOAT32_RTOL:g} (smallest kept Gram eigenvalue {float(path.spec.s[path.spec.start]):.3g}, "
-            f"largest {float(path.spec.s[-1]):.3g}); use float64 for these penalties")
+    lam = np.asarray(lam)[flags]
+    lo, hi = float(lam.min()), float(lam.max())
+    span = f"lam = {lo:.3g}" if lo == hi else f"lam in [{lo:.3g}, {hi:.3g}]"
+    per_n = f", lam/n up to {hi / n:.3g}" if n else ""
+    return (f"this float32 path resolves {int(flags.sum())} of {flags.size} penalties ({span}{per_n}) "
+            f"only to {_fmt(float(bound[flags].max()))} relative, coarser than the documented float32 "
+            f"accuracy {config.FLOAT32_RTOL:g}: use float64 for these penalties")
 
 
 def warn_float32(path) -> None:

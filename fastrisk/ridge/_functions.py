@@ -36,7 +36,10 @@ def ridge_path_risks(X: ArrayLike, y: ArrayLike, lam: ArrayLike, cov: ArrayLike,
     -------
     dict with ``lam`` (L,), ``eps`` (E,), ``standard_risk`` (L,), ``norm2`` (L,) = ||theta||_2,
     ``dual_norm`` (L,) = the norm the attack sees, ``adversarial_risk`` (L, E),
-    ``ground_truth_adversarial_risk`` (E,), ``df`` (L,) effective degrees of freedom.
+    ``ground_truth_adversarial_risk`` (E,), ``df`` (L,) effective degrees of freedom,
+    ``accuracy_bound`` (L,) the relative accuracy of every output (:meth:`RidgePath.accuracy_bound`;
+    a float32 X warns with :class:`fastrisk.Float32AccuracyWarning` where it exceeds
+    ``config.FLOAT32_RTOL``).
     """
     X = check_design_matrix(X)
     p_attack, q = check_norm(norm)
@@ -57,4 +60,5 @@ def ridge_path_risks(X: ArrayLike, y: ArrayLike, lam: ArrayLike, cov: ArrayLike,
         "ground_truth_adversarial_risk": ground_truth_adversarial_risk(
             design.theta_star, eps, norm=p_attack, target=target, noise=design.noise),
         "df": path.df(),
+        "accuracy_bound": path.accuracy_bound(),
     }

@@ -78,10 +78,14 @@ class RidgePath(SpectralPath, LowRankRoute):
     """
 
     #: Force the standard-risk route ("struct", "gram", "pass" or "lowrank"); None lets the cost model
-    #: choose. "lowrank" also forces the low-rank pass for l_q norms (see :mod:`fastrisk._lowrank`).
+    #: choose. A forced route that fails its accuracy check still hands over to the next one.
+    #: "lowrank" also forces the low-rank pass for l_q norms (see :mod:`fastrisk._lowrank`).
     _route_override: str | None = None
     #: The route the last standard-risk computation took (for benchmarks and tests).
     last_route: str | None = None
+    #: Routes the last standard-risk computation passed over, with the reason (a failed accuracy
+    #: check: an ill-conditioned X Sigma X^T, a cancelling structured form, a low-rank check).
+    route_notes: dict[str, str] | None = None
 
     def __init__(self, X: ArrayLike, y: ArrayLike, lam: ArrayLike, *, method: str = "gram"):
         _build.build_dense(self, X, y, lam, method)
