@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from types import FrameType
 
 __all__ = ["IllConditionedWarning", "Float32AccuracyWarning", "warn"]
 
@@ -23,7 +24,8 @@ class Float32AccuracyWarning(IllConditionedWarning):
 def warn(message: str, category: type[Warning]) -> None:
     """``warnings.warn`` attributed to the first caller outside fastrisk (whatever the depth of the
     call inside the package)."""
-    frame, level = sys._getframe(1), 2
+    frame: FrameType | None = sys._getframe(1)
+    level = 2
     while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "fastrisk":
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
