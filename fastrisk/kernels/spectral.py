@@ -7,6 +7,7 @@ penalty ``lam`` is ``f_i = 1 / (s_i + lam)``.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit, prange
 
 from ..config import FASTMATH
@@ -73,3 +74,67 @@ def colwise_dot(A, B, out):
         for i in range(g):
             for l in range(l0, l1):
                 out[l] += A[i, l] * B[i, l]
+
+
+# ----------------------------------------------------------------------------- several targets
+# A multi-target path has one right-hand side per target: ``coef`` (g, k) instead of (g,). The
+# filter ``1 / (s_i + lam_l)`` is shared, so every (penalty, target) pair costs O(1) per component.
+
+
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
+def filter_targets(s, start, lam, coef, out):
+    """``out[i, t, l] = coef[i, t] / (s[i] + lam[l])`` for ``i >= start``, 0 for null components.
+
+    The multi-target :func:`filter_matrix` (the same expression, so each target's slice equals it);
+    target-major: ``out.reshape(g, k * L)`` has the columns of target t at ``t * L:(t + 1) * L``.
+    s: (g,); lam: (L,); coef: (g, k); out: (g, k, L) float64, C-contiguous.
+    """
+    g = s.shape[0]
+    k = coef.shape[1]
+    L = lam.shape[0]
+    for i in prange(g):
+        if i < start:
+            for t in range(k):
+                for l in range(L):
+                    out[i, t, l] = 0.0
+        else:
+            si = s[i]
+            for t in range(k):
+                ci = coef[i, t]
+                for l in range(L):
+                    out[i, t, l] = ci / (si + lam[l])
+
+
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
+def error_sums(s, start, lam, delta, zeta, w, v, use_v, out_sq, out_lin):
+    """Per (penalty, target), sums over the error weights ``e_it = (delta[i, t] - zeta[i, t] lam)
+    * f_i`` with ``f_i = 1 / (s_i + lam)`` (components ``i >= start``), never forming e:
+
+    ``out_sq[l, t] = sum_i w[i] e_it^2`` and, when ``use_v``, ``out_lin[l, t] = sum_i v[i, t] e_it``.
+
+    With ``zeta = 0`` and ``delta`` the right-hand side this is ``||theta||_2^2`` (w = d); with the
+    error coordinates of theta* it is ``||theta - P theta*||^2`` and its cross term with the remainder.
+    s, w: (g,); lam: (L,); delta, zeta, v: (g, k); out_sq, out_lin: (L, k) float64.
+    """
+    g = s.shape[0]
+    L = lam.shape[0]
+    k = delta.shape[1]
+    for l in prange(L):
+        lm = lam[l]
+        sq = np.zeros(k)
+        lin = np.zeros(k)
+        for i in range(start, g):
+            f = 1.0 / (s[i] + lm)
+            wi = w[i]
+            if use_v:
+                for t in range(k):
+                    e = (delta[i, t] - zeta[i, t] * lm) * f
+                    sq[t] += wi * e * e
+                    lin[t] += v[i, t] * e
+            else:
+                for t in range(k):
+                    e = (delta[i, t] - zeta[i, t] * lm) * f
+                    sq[t] += wi * e * e
+        for t in range(k):
+            out_sq[l, t] = sq[t]
+            out_lin[l, t] = lin[t]
