@@ -105,6 +105,11 @@ def filter_targets(s, start, lam, coef, out):
                     out[i, t, l] = ci / (si + lam[l])
 
 
+#: Penalties per block of :func:`error_sums`: each row of delta and zeta (k values) is read once per
+#: block instead of once per penalty (the kernel is bound by those reads, not by its flops).
+_PEN_BLOCK = 16
+
+
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
 def error_sums(s, start, lam, delta, zeta, w, v, use_v, out_sq, out_lin):
     """Per (penalty, target), sums over the error weights ``e_it = (delta[i, t] - zeta[i, t] lam)
@@ -119,22 +124,34 @@ def error_sums(s, start, lam, delta, zeta, w, v, use_v, out_sq, out_lin):
     g = s.shape[0]
     L = lam.shape[0]
     k = delta.shape[1]
-    for l in prange(L):
-        lm = lam[l]
-        sq = np.zeros(k)
-        lin = np.zeros(k)
+    B = _PEN_BLOCK
+    for bb in prange((L + B - 1) // B):
+        l0 = bb * B
+        nl = min(L, l0 + B) - l0
+        sq = np.zeros((B, k))
+        lin = np.zeros((B, k))
         for i in range(start, g):
-            f = 1.0 / (s[i] + lm)
+            d = delta[i]
+            z = zeta[i]
+            si = s[i]
             wi = w[i]
-            if use_v:
-                for t in range(k):
-                    e = (delta[i, t] - zeta[i, t] * lm) * f
-                    sq[t] += wi * e * e
-                    lin[t] += v[i, t] * e
-            else:
-                for t in range(k):
-                    e = (delta[i, t] - zeta[i, t] * lm) * f
-                    sq[t] += wi * e * e
-        for t in range(k):
-            out_sq[l, t] = sq[t]
-            out_lin[l, t] = lin[t]
+            for j in range(nl):
+                lm = lam[l0 + j]
+                f = 1.0 / (si + lm)
+                wf2 = wi * f * f
+                a = sq[j]
+                if use_v:
+                    vi = v[i]
+                    c = lin[j]
+                    for t in range(k):
+                        q = d[t] - z[t] * lm
+                        a[t] += wf2 * (q * q)
+                        c[t] += vi[t] * q * f
+                else:
+                    for t in range(k):
+                        q = d[t] - z[t] * lm
+                        a[t] += wf2 * (q * q)
+        for j in range(nl):
+            for t in range(k):
+                out_sq[l0 + j, t] = sq[j, t]
+                out_lin[l0 + j, t] = lin[j, t]

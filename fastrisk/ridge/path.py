@@ -195,7 +195,8 @@ class RidgePath(SpectralPath, LowRankRoute):
         --------
         >>> import numpy as np
         >>> import fastrisk as fr
-        >>> design = fr.GaussianDesign(fr.spectra.two_level(20000, 0.01), np.eye(20000)[0], noise=1.0)
+        >>> design = fr.GaussianDesign(fr.spectra.two_level(20000, 0.01, k=20), np.eye(20000)[0],
+        ...                           noise=1.0)
         >>> path = fr.RidgePath.from_design(design, 200, np.logspace(-2, 2, 20), seed=0)
         >>> path.standard_risk(design).shape
         (20,)
@@ -493,11 +494,11 @@ class RidgePath(SpectralPath, LowRankRoute):
         if X_test.shape[1] != self.p:
             raise ValueError(f"X_test must have p={self.p} columns, got shape {X_test.shape}")
         Y_test, multi = check_targets(y_test, m, "y_test")
+        if not self._multi and multi:
+            raise ValueError(f"y_test must have shape ({m},) for a path with 1-D y, got {Y_test.shape}")
         if multi and Y_test.shape[1] != self.k:
             raise ValueError(f"y_test must have shape ({m},) or ({m}, {self.k}) (one column per target), "
                              f"got {Y_test.shape}")
-        if not self._multi and multi:
-            raise ValueError(f"y_test must have shape ({m},) for a path with 1-D y, got {Y_test.shape}")
         _, q = check_norm(norm)
         eps = check_eps(eps)
         _norms.ensure_norms(self, [q])
