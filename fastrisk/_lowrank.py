@@ -32,6 +32,12 @@ exact route. Checked a posteriori in two ways, both nearly free:
    with the largest residual), compared with their low-rank values. Their exact values are returned.
 
 If either check fails, the caller falls back to an exact route (the result is then the exact one).
+
+Several targets (right-hand sides ``c_t``): each target has its own factor (its columns are
+``diag(sqrt(s) c_t)`` times the shared Cauchy filter, so the spans differ), checked on its own; one pass
+over the features serves them all (``[G_1 ... G_k]^T X_b`` is one product), so the pass costs
+``2 n p r k + 2 p r L k`` flops against ``2 n p L k`` for the exact pass. A failed check on any target
+sends every target to the exact route.
 """
 
 from __future__ import annotations

@@ -262,6 +262,9 @@ def test_from_design_many_ground_truths_uses_one_product():
     designs = _designs("spiked", p, k, seed=8, shared=False)
     lam = _lams(n)
     multi = fr.RidgePath.from_design(designs, n, lam, seed=2)
+    bare = fr.RidgePath.from_design(designs, n, lam, seed=2, risk_stats=False)  # regenerates X instead
+    np.testing.assert_allclose(bare.standard_risk(designs), multi.standard_risk(designs), rtol=1e-11,
+                               atol=1e-14 * _scale(designs, k))
     for t in (0, k - 1):
         one = fr.RidgePath.from_design(designs[t], n, lam, seed=2)
         np.testing.assert_allclose(multi.standard_risk(designs)[:, t], one.standard_risk(designs[t]),

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..kernels import error_sums, filter_targets, finish_norms, reduce_coef_block
 from ..kernels._threads import threads_for
-from ._passes import slabs
+from ._passes import filter_unit, slabs
 from ._targets import target_groups
 from ._truth import error_weights, remainder, truth
 
@@ -39,8 +39,13 @@ def error_sum_terms(path, delta: np.ndarray, zeta: np.ndarray, w: np.ndarray, v:
 
 
 def norm2_sq(path) -> np.ndarray:
-    """``||theta_lt||_2^2`` (L, k): ``sum_i d_i c_it^2 / (s_i + lam_l)^2`` in hat units."""
-    return error_sum_terms(path, path._chat, np.zeros_like(path._chat), path._dhat, None)[0]
+    """``||theta_lt||_2^2`` (L, k): ``sum_i d_i c_it^2 / (s_i + lam_l)^2`` in hat units. A sum of
+    non-negative terms: for several targets one (L, g) by (g, k) product with the squared filter."""
+    a2 = path._dhat[:, None] * path._chat**2  # (g, k)
+    if path.k == 1:
+        return path.spec.sums_unit(path.lam, a2=a2[:, 0])[1].T
+    F = filter_unit(path)
+    return (F * F).T @ a2
 
 
 def ensure_norms(path, qs, sigma=None, targets=None):
