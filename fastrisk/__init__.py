@@ -5,6 +5,7 @@ Conventions: unnormalised ridge ``||y - X theta||^2 + lam ||theta||^2``; attack 
 """
 
 from . import ntk, risk, spectra, theory
+from ._extras import MissingExtraError
 from ._warnings import IllConditionedWarning
 from .design import GaussianDesign
 from .ridge import RidgePath, ridge_path_risks
@@ -12,5 +13,5 @@ from .runtime import set_threads, thread_info, threads
 
 __version__ = "0.1.0"
 
-__all__ = ["GaussianDesign", "IllConditionedWarning", "RidgePath", "ridge_path_risks", "ntk", "risk",
-           "spectra", "theory", "set_threads", "thread_info", "threads", "__version__"]
+__all__ = ["GaussianDesign", "IllConditionedWarning", "MissingExtraError", "RidgePath", "ridge_path_risks",
+           "ntk", "risk", "spectra", "theory", "set_threads", "thread_info", "threads", "__version__"]
