@@ -26,9 +26,19 @@ _NONE = np.zeros((0, 0))
 def error_sum_terms(path, delta: np.ndarray, zeta: np.ndarray, w: np.ndarray, v: np.ndarray | None
                     ) -> tuple[np.ndarray, np.ndarray]:
     """``(sum_i w_i e_ilt^2, sum_i v_it e_ilt)`` (L, k) for ``e = (delta - zeta lam') / (s' + lam')``
-    in hat units (delta, zeta, v: (g, k)); the second is zero without v."""
+    in hat units (delta, zeta, v: (g, k)); the second is zero without v.
+
+    One target: e as a (g, L) array and two NumPy reductions (no kernel for a one-target path to
+    compile on its first run); k targets: the fused kernel, never an (g, L, k) array."""
     sp = path.spec
     L, k = path.n_penalties, delta.shape[1]
+    if k == 1:
+        st = sp.start
+        lamu = path.lam / sp.unit
+        E = np.zeros((sp.dim, L))
+        E[st:] = (delta[st:, :1] - zeta[st:, :1] * lamu) / (sp.s_unit[st:, None] + lamu)
+        lin = np.zeros((L, 1)) if v is None else (v[:, 0] @ E)[:, None]
+        return np.einsum("il,il->l", E, E * w[:, None])[:, None], lin
     out_sq = np.empty((L, k))
     out_lin = np.zeros((L, k))
     with threads_for(L * sp.dim * k):
@@ -113,9 +123,12 @@ def dual_norm(path, targets, q: float, target: str) -> np.ndarray:
         if not np.any(on):
             continue
         u = Y[:, ids] / np.sqrt(np.where(on, yy[ids], 1.0))  # (g, tb)
-        Xh = np.empty((sp.dim, t1 - t0, L))
-        with threads_for(Xh.size):
-            filter_targets(sp.s_unit, st, lamu, np.ascontiguousarray(path._chat[:, t0:t1]), Xh)
+        if t1 - t0 == 1:
+            Xh = sp.filter_unit(path.lam, path._chat[:, t0])[:, None, :]
+        else:
+            Xh = np.empty((sp.dim, t1 - t0, L))
+            with threads_for(Xh.size):
+                filter_targets(sp.s_unit, st, lamu, np.ascontiguousarray(path._chat[:, t0:t1]), Xh)
         Xh *= sq[:, None, None]
         Om = sq[:, None, None] * error_weights(path, tr, t0, t1) - rho[:, ids, None]
         use_err = np.einsum("itl,itl->tl", Om, Om) < np.einsum("itl,itl->tl", Xh, Xh)
