@@ -173,6 +173,19 @@ def test_weights_beyond_the_budget_go_target_by_target(monkeypatch):
         _check_dense(X, designs, k, _lams(n), route=route)
 
 
+def test_coef_of_a_few_penalties_holds_only_their_weights(monkeypatch):
+    n, p, k = 12, 30, 3
+    designs = _designs("power", p, k, seed=2, shared=False)
+    X, _ = designs[0].sample(n, seed=2)
+    Y = _labels(X, designs, k, 2)
+    lam = _lams(n)
+    want = fr.RidgePath(X, Y, lam).coef()
+    monkeypatch.setattr(config, "WEIGHTS_BYTES", 8 * n * k * 2)  # the weights of two penalties
+    path = fr.RidgePath(X, Y, lam)
+    np.testing.assert_allclose(path.coef(index=[0, -1]), want[:, [0, -1]], rtol=1e-12, atol=1e-14)
+    assert path._W_cache is None  # the whole (g, k, L) weights were never formed
+
+
 def test_lowrank_route_across_targets():
     """General Sigma, many penalties: the low-rank route (one factor per target, one pass for all)
     holds its contract against the exact pass, target by target."""

@@ -146,9 +146,12 @@ def slabs(path, cols: np.ndarray | None = None) -> Iterator[tuple[int, int, int,
     if dual:
         path.features.need("a feature-space pass")
     if holds_weights(path, Lc):
-        Wm = W(path)
-        if cols is not None:
-            Wm = Wm.reshape(path.spec.dim, k, -1)[:, :, cols].reshape(path.spec.dim, -1)
+        if cols is None:
+            Wm = W(path)
+        elif holds_weights(path):  # the cached weights, restricted to the penalties asked for
+            Wm = W(path).reshape(path.spec.dim, k, -1)[:, :, cols].reshape(path.spec.dim, -1)
+        else:
+            Wm = weights(path, path.lam[cols])
         # the slab is (k L', b) and, on the dual side, the X block (n, b) is converted to float64:
         # bound both by config.BLOCK_BYTES
         b = block_cols(max(k * Lc, path.n if dual else path.spec.dim))
