@@ -449,3 +449,20 @@ def test_bad_targets_and_designs():
         fr.RidgePath.from_design([], n, lam, seed=0)
     with pytest.raises(ValueError, match="share one covariance"):
         fr.RidgePath.from_design([designs[0], fr.GaussianDesign(np.ones(p), np.zeros(p))], n, lam, seed=0)
+
+
+def test_centred_features_take_several_columns():
+    """The estimators' centred feature source answers X_w^T V for V (n, k) as column by column (the
+    remainder of several theta* is formed in one product)."""
+    from fastrisk.ridge._features import CentredFeatures
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((9, 14)) + 3.0
+    off, sw = X.mean(axis=0), np.sqrt(rng.uniform(0.5, 2.0, 9))
+    f = CentredFeatures(X, off, sw)
+    V = rng.standard_normal((9, 3))
+    Xw = sw[:, None] * (X - off)
+    np.testing.assert_allclose(f.xt_times(V), Xw.T @ V, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(f.xt_times(V[:, 0]), Xw.T @ V[:, 0], rtol=1e-12, atol=1e-12)
+    W = rng.standard_normal((14, 3))
+    np.testing.assert_allclose(f.x_times(W), Xw @ W, rtol=1e-12, atol=1e-12)

@@ -266,14 +266,16 @@ def _build_svd(path, X: np.ndarray, Y: np.ndarray, lam, multi: bool) -> None:
 
 
 def setup(path, gram, side, rhs, lam, *, X, n, p, rank_dim, user_gram=False, spec=None, c=None,
-          stream=None, multi=False) -> None:
-    """Eigendecompose ``gram`` (unless ``spec`` is given) and set the path's state; ``rhs`` (g, k) or
-    ``c`` (g, k) the right-hand sides (``multi``: whether the targets came as a 2-D array)."""
+          stream=None, features=None, multi=False) -> None:
+    """Eigendecompose ``gram`` (unless ``spec`` is given) and set the path's state. The right-hand
+    sides: ``rhs`` (g, k) before rotation, or ``c`` (g, k) or (g,) in the eigenbasis (``multi``: whether
+    the targets came as a 2-D array). ``features``: a ready feature source (e.g. a
+    :class:`~fastrisk.ridge._features.CentredFeatures`) instead of X."""
     path.side = side
     path.n = n
     path.p = p
     path.dtype = gram.dtype if spec is None else spec.dtype
-    path.features = Features(X, stream, n, p, path.dtype)
+    path.features = Features(X, stream, n, p, path.dtype) if features is None else features
     path.spec = SpectralGram(gram, rank_dim=rank_dim, overwrite=True) if spec is None else spec
     if user_gram:
         path.spec.check_psd("gram")
@@ -281,7 +283,9 @@ def setup(path, gram, side, rhs, lam, *, X, n, p, rank_dim, user_gram=False, spe
     if spec is None:
         _warn_ill_conditioned(path)
     U = path.spec.U
-    path._c = _cols(lambda v: U.T @ v, rhs) if c is None else c  # dual: U^T Y; primal: V^T X^T Y (g, k)
+    if c is None:
+        c = _cols(lambda v: U.T @ v, rhs)
+    path._c = c[:, None] if c.ndim == 1 else c  # dual: U^T Y; primal: V^T X^T Y (g, k)
     path.k = int(path._c.shape[1])
     path._multi = bool(multi)
     # Units (see _spectral): B = nu * B_hat with B_hat of order 1 (dual B = X^T U, nu = sqrt(unit);
