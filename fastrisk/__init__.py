@@ -6,12 +6,13 @@ Conventions: unnormalised ridge ``||y - X theta||^2 + lam ||theta||^2``; attack 
 
 from . import ntk, risk, spectra, theory
 from ._extras import MissingExtraError
-from ._warnings import IllConditionedWarning
+from ._warnings import Float32AccuracyWarning, IllConditionedWarning
 from .design import GaussianDesign
 from .ridge import RidgePath, ridge_path_risks
 from .runtime import set_threads, thread_info, threads
 
 __version__ = "0.1.0"
 
-__all__ = ["GaussianDesign", "IllConditionedWarning", "MissingExtraError", "RidgePath", "ridge_path_risks",
-           "ntk", "risk", "spectra", "theory", "set_threads", "thread_info", "threads", "__version__"]
+__all__ = ["Float32AccuracyWarning", "GaussianDesign", "IllConditionedWarning", "MissingExtraError",
+           "RidgePath", "ridge_path_risks", "ntk", "risk", "spectra", "theory", "set_threads",
+           "thread_info", "threads", "__version__"]

@@ -65,6 +65,27 @@ def ridge_coef(X, y, lam):
     return out
 
 
+def ridge_coef_svd(X, y, lam):
+    """theta_lam (p, L) from a float64 thin SVD of X: ``V diag(sv / (sv^2 + lam)) Q^T y`` (singular
+    values at or below ``max(n, p) eps sv_max`` dropped, as lstsq), backward stable at any
+    conditioning: the reference "exact" value of the stiff-spectrum tests."""
+    X = np.asarray(X, dtype=np.float64)
+    Q, sv, Vt = np.linalg.svd(X, full_matrices=False)
+    keep = sv > max(X.shape) * np.finfo(np.float64).eps * (sv[0] if sv.size else 0.0)
+    Q, sv, Vt = Q[:, keep], sv[keep], Vt[keep]
+    qy = Q.T @ y
+    return np.stack([Vt.T @ (sv * qy / (sv * sv + lm)) for lm in lam], axis=1)
+
+
+def excess_risk_by_feature(Theta, cov, theta_star):
+    """``sum_j sigma_j (theta_j - theta*_j)^2`` per column, one feature at a time (diagonal Sigma)."""
+    out = np.zeros(Theta.shape[1])
+    for j in range(Theta.shape[0]):
+        d = Theta[j] - theta_star[j]
+        out += cov[j] * d * d
+    return out
+
+
 def excess_risk(Theta, cov, theta_star):
     D = Theta - theta_star[:, None]
     S = cov[:, None] * D if cov.ndim == 1 else cov @ D

@@ -18,6 +18,7 @@ from .._spectral import SpectralGram
 from .._validation import as_float_array, check_design_matrix, check_lam, check_positive_int, check_targets
 from .._warnings import IllConditionedWarning
 from ..design import _as_design, _check_float_dtype, as_seed_sequence
+from . import _accuracy
 from ._features import Features, block_cols, mode_structure, xtv, xv
 from ._targets import Targets
 
@@ -194,8 +195,9 @@ def build_from_design(cls, design, n, lam, seed, dtype, block, risk_stats):
     xts = np.zeros((u, n)) if dtype != np.float64 else sig
     XS = np.empty((n, S.size)) if risk_stats and structured else None
     # a general Sigma: fold X Sigma X^T (a second SYRK) unless the low-rank route, which regenerates
-    # X once instead, is expected to be cheaper
-    fold_ks = not structured and not _lowrank.expected_cheaper_than_sigma_gram(
+    # X once instead, is expected to be cheaper, or the path is float32 (a float32 Sigma-Gram cannot
+    # meet the float32 contract: the route refuses it, see ridge._routes)
+    fold_ks = dtype == np.float64 and not structured and not _lowrank.expected_cheaper_than_sigma_gram(
         n, design.p, np.size(lam), regen=50.0 * n * design.p, k=len(designs))
     KS = np.zeros((n, n), dtype=dtype) if risk_stats and fold_ks else None
     # X Sigma X^T / unit0 with unit0 a power of 4 near tr(Sigma): representable at any scale
@@ -262,16 +264,18 @@ def _build_svd(path, X: np.ndarray, Y: np.ndarray, lam, multi: bool) -> None:
     Qt = Q[:, ::-1].T.astype(np.float64)
     c = sv[:, None] * _cols(lambda v: Qt @ v, Y)
     setup(path, None, "primal", None, lam, X=X, n=n, p=p, rank_dim=max(n, p), spec=spec, c=c,
-          multi=multi)
+          multi=multi, method="svd")
 
 
 def setup(path, gram, side, rhs, lam, *, X, n, p, rank_dim, user_gram=False, spec=None, c=None,
-          stream=None, features=None, multi=False) -> None:
+          stream=None, features=None, multi=False, method="gram") -> None:
     """Eigendecompose ``gram`` (unless ``spec`` is given) and set the path's state. The right-hand
     sides: ``rhs`` (g, k) before rotation, or ``c`` (g, k) or (g,) in the eigenbasis (``multi``: whether
     the targets came as a 2-D array). ``features``: a ready feature source (e.g. a
-    :class:`~fastrisk.ridge._features.CentredFeatures`) instead of X."""
+    :class:`~fastrisk.ridge._features.CentredFeatures`) instead of X; ``method``: "gram" or "svd" (the
+    per-penalty accuracy bound differs)."""
     path.side = side
+    path.method = method
     path.n = n
     path.p = p
     path.dtype = gram.dtype if spec is None else spec.dtype
@@ -280,7 +284,9 @@ def setup(path, gram, side, rhs, lam, *, X, n, p, rank_dim, user_gram=False, spe
     if user_gram:
         path.spec.check_psd("gram")
     path.lam = path.spec.check_lam(lam, "X X^T" if side == "dual" else "X^T X")
-    if spec is None:
+    if path.spec.dtype == np.float32:  # the float32 contract, per penalty (it covers the next one)
+        _accuracy.warn_float32(path)
+    elif spec is None:
         _warn_ill_conditioned(path)
     U = path.spec.U
     if c is None:

@@ -52,9 +52,15 @@ def sigma_times(sigma: np.ndarray, Z: np.ndarray) -> np.ndarray:
 
 
 def mode_structure(sigma: np.ndarray) -> tuple[float, np.ndarray]:
-    """Write a diagonal Sigma as ``c I + diag(delta on S)``: returns (c, S) with c the commonest value."""
+    """Write a diagonal Sigma as ``c I + diag(delta on S)``: returns (c, S) with c the commonest value,
+    unless that value is above the smallest and held by fewer than half of the features (a few equal
+    spikes over a tail of distinct values): then c is the smallest value, so that every delta is
+    >= 0 and ``c ||theta - theta*||^2 + sum_S delta_j D_j^2`` never cancels."""
     vals, counts = np.unique(sigma, return_counts=True)
-    c = float(vals[np.argmax(counts)])
+    i = int(np.argmax(counts))
+    if i > 0 and 2 * counts[i] < sigma.size:
+        i = 0
+    c = float(vals[i])
     return c, np.flatnonzero(sigma != c)
 
 

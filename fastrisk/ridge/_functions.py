@@ -44,8 +44,11 @@ def ridge_path_risks(X: ArrayLike, y: ArrayLike, lam: ArrayLike, cov: ArrayLike,
     -------
     dict with ``lam`` (L,), ``eps`` (E,), ``standard_risk`` (L,), ``norm2`` (L,) = ||theta||_2,
     ``dual_norm`` (L,) = the norm the attack sees, ``adversarial_risk`` (L, E),
-    ``ground_truth_adversarial_risk`` (E,), ``df`` (L,) effective degrees of freedom. With 2-D y every
-    entry but ``lam``, ``eps`` and ``df`` gains a trailing target axis: (L, k), (L, E, k), (E, k).
+    ``ground_truth_adversarial_risk`` (E,), ``df`` (L,) effective degrees of freedom,
+    ``accuracy_bound`` (L,) the relative accuracy of every output (:meth:`RidgePath.accuracy_bound`;
+    a float32 X warns with :class:`fastrisk.Float32AccuracyWarning` where it exceeds
+    ``config.FLOAT32_RTOL``). With 2-D y every entry but ``lam``, ``eps``, ``df`` and
+    ``accuracy_bound`` gains a trailing target axis: (L, k), (L, E, k), (E, k).
 
     Examples
     --------
@@ -100,4 +103,5 @@ def ridge_path_risks(X: ArrayLike, y: ArrayLike, lam: ArrayLike, cov: ArrayLike,
         "adversarial_risk": adv,
         "ground_truth_adversarial_risk": gt,
         "df": path.df(),
+        "accuracy_bound": path.accuracy_bound(),
     }

@@ -41,6 +41,7 @@ class Truth:
     idx: np.ndarray  # (k,) the group (theta*) of each target
     designs: list | None  # the u GaussianDesigns, to form the remainder explicitly when needed
     ts: np.ndarray | None = None  # (p, u) theta* itself when known without designs (primal side)
+    explicit_r: np.ndarray | bool = False  # per group (u,): set by remainder() where it formed r explicitly
 
     def thetas(self) -> np.ndarray:
         """theta* of every group, (p, u)."""
@@ -112,6 +113,7 @@ def remainder(path, tr: Truth, KSh: np.ndarray | None = None
         zn = tr.zeta[:st]
         return np.einsum("iu,iu->u", zn, zn), nan, None, None
     if path.side == "primal":  # V (p, g) spans part of R^p (method="svd", n < p): r explicitly, O(pg)
+        tr.explicit_r = np.ones(u, dtype=bool)
         U = path.spec.U
         r = tr.thetas() - U[:, st:] @ tr.zeta[st:]
         rr = np.einsum("pu,pu->u", r, r)
@@ -135,6 +137,7 @@ def remainder(path, tr: Truth, KSh: np.ndarray | None = None
         # formed with the computed eigenvalues, so r keeps a row-space part of the size of their
         # error (eps * cond(X X^T) * ||theta*||): carry its products with B instead of assuming
         # r orthogonal to B.
+        tr.explicit_r = np.isin(np.arange(u), sel)
         f = path.features
         U = path.spec.U
         ts = np.stack([tr.designs[j].theta_star for j in sel], axis=1)

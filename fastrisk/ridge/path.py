@@ -20,7 +20,7 @@ from .._validation import (
     check_targets,
 )
 from ..risk import _closed_form, _closed_form_targets, moments_risk, moments_risk_targets
-from . import _build, _noise, _norms, _passes, _routes
+from . import _accuracy, _build, _noise, _norms, _passes, _routes
 from ._targets import Targets, check_designs
 
 __all__ = ["RidgePath"]
@@ -100,10 +100,14 @@ class RidgePath(SpectralPath, LowRankRoute):
     """
 
     #: Force the standard-risk route ("struct", "gram", "pass" or "lowrank"); None lets the cost model
-    #: choose. "lowrank" also forces the low-rank pass for l_q norms (see :mod:`fastrisk._lowrank`).
+    #: choose. A forced route that fails its accuracy check still hands over to the next one.
+    #: "lowrank" also forces the low-rank pass for l_q norms (see :mod:`fastrisk._lowrank`).
     _route_override: str | None = None
     #: The route the last standard-risk computation took (for benchmarks and tests).
     last_route: str | None = None
+    #: Routes the last standard-risk computation passed over, with the reason (a failed accuracy
+    #: check: an ill-conditioned X Sigma X^T, a cancelling structured form, a low-rank check).
+    route_notes: dict[str, str] | None = None
 
     def __init__(self, X: ArrayLike, y: ArrayLike, lam: ArrayLike, *, method: str = "gram"):
         _build.build_dense(self, X, y, lam, method)
@@ -206,6 +210,53 @@ class RidgePath(SpectralPath, LowRankRoute):
         (20, 1, 3)
         """
         return _build.build_from_design(cls, design, n, lam, seed, dtype, block, risk_stats)
+
+    # ------------------------------------------------------------------ accuracy
+    def accuracy_bound(self) -> np.ndarray:
+        """Relative accuracy of every output at each penalty, shape (L,).
+
+        ``ACCURACY_C * g * eps * (1 + s_max / (s_min + lam))`` with ``eps`` the precision of the
+        eigendecomposition (float32 for a float32 path), g the Gram's size, ``s_min``/``s_max`` the
+        smallest kept and the largest Gram eigenvalue and ``config.ACCURACY_C`` measured (see
+        :mod:`fastrisk.ridge._accuracy`; ``method="svd"`` resolves singular values instead):
+        the standard and adversarial risks, the l_q norms and the degrees of freedom of penalty ``lam``
+        are within this relative distance of the exact (float64) values on the same X. O(L); nothing
+        is recomputed. On a float64 path it is the part due to the eigendecomposition (the risk routes
+        add at most about 1e-8 relative).
+
+        Returns
+        -------
+        ndarray (L,) float64
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastrisk as fr
+        >>> X = np.random.default_rng(0).standard_normal((50, 500)).astype(np.float32)
+        >>> path = fr.RidgePath(X, X[:, 0], [0.0, 1.0, 100.0])
+        >>> bool(np.all(path.accuracy_bound() < fr.config.FLOAT32_RTOL))
+        True
+        """
+        return _accuracy.accuracy_bound(self)
+
+    def accuracy_flags(self) -> np.ndarray:
+        """Penalties whose :meth:`accuracy_bound` exceeds the documented float32 accuracy
+        ``config.FLOAT32_RTOL`` on a float32 path (the ones :class:`fastrisk.Float32AccuracyWarning`
+        names), shape (L,) bool; all False on a float64 path.
+
+        Returns
+        -------
+        ndarray (L,) bool
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastrisk as fr
+        >>> X = np.random.default_rng(0).standard_normal((50, 500))
+        >>> fr.RidgePath(X, X[:, 0], [0.0, 1.0]).accuracy_flags()
+        array([False, False])
+        """
+        return _accuracy.accuracy_flags(self)
 
     # ------------------------------------------------------------------ compatibility views
     _X = property(lambda self: self.features.X, doc="The held design matrix (None when streamed).")
