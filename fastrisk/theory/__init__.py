@@ -6,7 +6,8 @@ Conventions: the public penalty is the unnormalised ``lam`` of ``||y - X theta||
 ``theta_star``; ``noise`` is the label-noise standard deviation; attack ball ``||delta||_p <= eps``.
 
 Modules: :mod:`.ranks` (effective ranks, k*, benign report), :mod:`.equivalents` (kappa and the
-deterministic equivalent of a whole ridge path, adversarial predictions), :mod:`.bounds` (min-norm and
+deterministic equivalent of a whole ridge path, adversarial predictions; its solver in :mod:`._solver`,
+its sequence-model norms in :mod:`._seqnorms`), :mod:`.bounds` (min-norm and
 trade-off mechanism bounds), :mod:`.frontier` (oracle frontier, gap), :mod:`.isotropic` (HMRT forms).
 """
 

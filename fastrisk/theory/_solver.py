@@ -1,0 +1,268 @@
+"""The solver behind :mod:`.equivalents`: the spectrum as atoms, the effective regularisation kappa of
+every penalty of a path, and the Chebyshev interpolants of the spectral sums that make it cheap.
+
+Private module: :func:`fastrisk.theory.ridge_equivalent` is the public face. See the docstring of
+:mod:`.equivalents` for the equations and the speed argument.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+from numpy.polynomial import chebyshev as C
+from scipy import fft as sfft
+from scipy.optimize import brentq
+
+from ..kernels.theory import bulk_sums, df_sums, signal_sums, strictly_monotone
+
+#: Relative accuracy (in log scale) that the Chebyshev interpolants of the spectral sums must reach at
+#: the check points between nodes before they are used.
+INTERP_RTOL = 1e-12
+#: Largest Chebyshev degree tried before giving up on the accuracy check (with a warning).
+MAX_DEGREE = 4096
+#: Atoms per block of the Numba spectral pass.
+SUM_BLOCK = 2048
+N_SUMS = 7
+_TINY = np.finfo(np.float64).tiny
+
+
+# ----------------------------------------------------------------------------------------- atoms
+class _Atoms:
+    """The spectrum as atoms (positive eigenvalues, equal values merged) and its signal coordinates."""
+
+    def __init__(self, spectrum: np.ndarray, theta_star: np.ndarray, n: int):
+        pos = spectrum > 0
+        lp = spectrum if bool(pos.all()) else spectrum[pos]
+        if strictly_monotone(lp):  # presets: already distinct, no sort and no copy
+            self.lam = np.ascontiguousarray(lp)
+            self.mult = np.zeros(0)
+        else:
+            u, c = np.unique(lp, return_counts=True)
+            self.lam = u
+            self.mult = c.astype(np.float64)
+        self.sq = np.sqrt(self.lam)
+        sup = np.flatnonzero((theta_star != 0.0) & pos)
+        self.sup_lam = np.ascontiguousarray(spectrum[sup])
+        self.sup_abs = np.ascontiguousarray(np.abs(theta_star[sup]))
+        self.sup_t = self.sup_abs**2
+        self.p_plus = int(lp.size)
+        self.lam_min = float(self.lam.min()) if lp.size else 0.0
+        self.trace = float(lp.sum())
+        self.n = n
+        self.has = np.array([True, True, sup.size > 0, sup.size > 0, True, True, sup.size > 0])
+
+    def counts(self) -> np.ndarray:
+        return np.ones(self.lam.size) if self.mult.size == 0 else self.mult
+
+    def sums(self, kappa: np.ndarray) -> np.ndarray:
+        """(K, 7): df_1, df_2, sum t lam r^2, sum t lam^2 r^2, sum lam r^2, sum sqrt(lam) r, sum t lam r."""
+        kappa = np.ascontiguousarray(np.atleast_1d(kappa), dtype=np.float64)
+        b = np.empty((kappa.size, 4))
+        bulk_sums(self.lam, self.sq, self.mult, kappa, SUM_BLOCK, b)
+        g = np.zeros((kappa.size, 3))
+        if self.sup_lam.size:
+            signal_sums(self.sup_lam, self.sup_t, kappa, g)
+        return np.stack([b[:, 0], b[:, 1], g[:, 0], g[:, 1], b[:, 2], b[:, 3], g[:, 2]], axis=1)
+
+    def df(self, kappa: float) -> tuple[float, float]:
+        o1 = np.empty(1)
+        o2 = np.empty(1)
+        df_sums(self.lam, self.mult, float(kappa), SUM_BLOCK, o1, o2)
+        return float(o1[0]), float(o2[0])
+
+
+def _root_decreasing(f, lo: float, hi: float) -> float:
+    """Root of a decreasing f on the log scale of (lo, hi) with ``f(lo) > 0 >= f(hi)`` after widening."""
+    k = 0
+    while f(lo) <= 0.0:
+        lo *= 1e-3
+        k += 1
+        if k > 200:
+            raise RuntimeError("could not bracket the root (spectrum too degenerate)")
+    if f(hi) > 0.0:
+        return hi
+    v = brentq(lambda v: f(math.exp(v)), math.log(lo), math.log(hi), xtol=1e-15, rtol=8.9e-16,
+               maxiter=500)
+    return math.exp(v)
+
+
+def _kappa0(at: _Atoms) -> float:
+    """Ridgeless effective regularisation: ``df_1(kappa_0) = n`` (p_+ > n), else 0."""
+    n = at.n
+    if at.p_plus <= n:
+        return 0.0
+    hi = at.trace / n
+    return _root_decreasing(lambda k: at.df(k)[0] - n, hi * 1e-3, hi)
+
+
+def _kappa_c(at: _Atoms) -> float:
+    """Threshold of the monotone branch: ``df_2(kappa_c) = n`` on ``(-lam_min, inf)``."""
+    n = at.n
+    if at.p_plus == n:
+        return 0.0
+    if at.p_plus > n:
+        hi = math.sqrt(float(np.sum(at.counts() * at.lam**2)) / n)
+        return _root_decreasing(lambda k: at.df(k)[1] - n, hi * 1e-3, hi)
+    lm = at.lam_min
+    # kappa = -lam_min + e, e in (0, lam_min]: df_2 decreasing in e
+    e = _root_decreasing(lambda e: at.df(-lm + e)[1] - n, lm * 0.5 / math.sqrt(n), lm)
+    return -lm + e
+
+
+# ------------------------------------------------------------------------------------ interpolant
+class _LogChebyshev:
+    """Chebyshev interpolants of ``log f_c(kappa(x))``, ``kappa(x) = s0 + exp(um + uh x)``, x in [-1, 1]."""
+
+    def __init__(self, at: _Atoms, kappa_lo: float, kappa_hi: float):
+        self.at = at
+        # s0 = 0 keeps small positive kappa exact; otherwise halfway between -lam_min and kappa_lo
+        s0 = 0.0 if kappa_lo > 0 else 0.5 * (min(kappa_lo, 0.0) - at.lam_min)
+        u_lo = math.log(kappa_lo - s0)
+        u_hi = math.log(max(kappa_hi, kappa_lo) - s0)
+        if u_hi - u_lo < 1e-2:
+            u_hi = u_lo + 1e-2
+        self.s0 = s0
+        self.um = 0.5 * (u_lo + u_hi)
+        self.uh = 0.5 * (u_hi - u_lo)
+        # geometric convergence for functions analytic in the strip |Im u| < pi (poles of the sums);
+        # zeros of the squared-denominator sums can sit closer, which the accuracy check catches
+        N = int(math.ceil(30.0 / math.asinh(math.pi / self.uh))) + 4
+        N = min(max(N, 8), MAX_DEGREE)
+        while True:
+            ok, err = self._build(N)
+            if ok:
+                break
+            if N >= MAX_DEGREE:
+                warnings.warn(f"spectral-sum interpolant reached only {err:.1e} log accuracy at degree {N}",
+                              RuntimeWarning, stacklevel=3)
+                break
+            N = min(MAX_DEGREE, (3 * N) // 2)
+        self.degree = N
+
+    def kappa(self, x):
+        return self.s0 + np.exp(self.um + self.uh * np.asarray(x))
+
+    def _build(self, N: int) -> tuple[bool, float]:
+        x = np.cos(np.pi * np.arange(N + 1) / N)
+        vals = self.at.sums(self.kappa(x))
+        has = self.at.has
+        logs = np.zeros_like(vals)
+        logs[:, has] = np.log(np.maximum(vals[:, has], _TINY))  # underflow only for kappa > ~1e150
+        c = sfft.dct(logs, type=1, axis=0) / N
+        c[0] *= 0.5
+        c[-1] *= 0.5
+        self.coef = c
+        js = np.unique(np.clip(np.array([0, 1, N // 4, N // 2, (3 * N) // 4, N - 2, N - 1]), 0, N - 1))
+        xc = np.cos(np.pi * (js + 0.5) / N)
+        exact = self.at.sums(self.kappa(xc))
+        approx = C.chebval(xc, c).T  # (len(xc), 7)
+        err = float(np.max(np.abs(approx[:, has] - np.log(np.maximum(exact[:, has], _TINY)))))
+        return err <= INTERP_RTOL, err
+
+    def sums(self, x) -> np.ndarray:
+        """(len(x), 7) interpolated sums (exact zeros where a sum vanishes identically); columns as
+        :meth:`_Atoms.sums`."""
+        v = np.exp(C.chebval(np.asarray(x), self.coef).T)
+        v[:, ~self.at.has] = 0.0
+        return v
+
+    def ell(self, x) -> np.ndarray:
+        """Normalised penalty ``l(kappa) = kappa (1 - df_1/n)`` at x."""
+        k = self.kappa(x)
+        return k * (1.0 - np.exp(C.chebval(np.asarray(x), self.coef[:, 0])) / self.at.n)
+
+    def solve(self, ell: np.ndarray) -> np.ndarray:
+        """x with ``l(kappa(x)) = ell`` (monotone increasing), by table look-up then bisection."""
+        N = self.coef.shape[0] - 1
+        xs = np.linspace(-1.0, 1.0, 8 * N + 1)
+        gs = np.maximum.accumulate(self.ell(xs))
+        idx = np.clip(np.searchsorted(gs, ell), 1, xs.size - 1)
+        lo = xs[idx - 1].copy()
+        hi = xs[idx].copy()
+        c1 = self.coef[:, 0]
+        n = self.at.n
+        for _ in range(48):
+            mid = 0.5 * (lo + hi)
+            g = (self.s0 + np.exp(self.um + self.uh * mid)) * (1.0 - np.exp(C.chebval(mid, c1)) / n)
+            up = g >= ell
+            hi = np.where(up, mid, hi)
+            lo = np.where(up, lo, mid)
+        return 0.5 * (lo + hi)
+
+
+# ------------------------------------------------------------------------------------ composition
+def _compose(kappa, ell, S, n, sigma2, p_plus):
+    """Risk, norms and the sequence-model noise level from kappa and the seven sums (arrays)."""
+    df2 = S[:, 1]
+    d = df2 / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # 1 - d = l/kappa + kappa * sum lam/(lam+kappa)^2 / n on the root: no cancellation for l >= 0.
+        one_md = np.where((kappa != 0.0) & (ell >= 0.0), ell / kappa + kappa * S[:, 4] / n, 1.0 - d)
+        one_md = np.where(kappa == 0.0, 1.0 - p_plus / n, one_md)
+        bnum = (kappa * np.sqrt(S[:, 2])) ** 2  # no overflow of kappa^2 at huge penalties
+        bias = bnum / one_md
+        var = sigma2 * d / one_md
+        tau2 = (sigma2 + bnum) / one_md
+    return d, one_md, bnum, bias, var, tau2
+
+
+def _solve(at: _Atoms, ell: np.ndarray, sigma2: float, need_kc: bool):
+    """kappa, sums and the threshold for every normalised penalty (singular ones flagged)."""
+    n = at.n
+    L = ell.size
+    k0 = _kappa0(at)
+    kc = _kappa_c(at) if need_kc else math.nan
+    ell_min = kc * (1.0 - at.df(kc)[0] / n) if need_kc else math.nan
+    if at.p_plus == n:
+        kc, ell_min = 0.0, 0.0
+    # lam == lam_min (the reported n * ell_min, passed back) is the threshold itself: compare with a few
+    # ulps of slack so that the rounding of (n * ell_min) / n neither rejects it nor solves it as regular
+    at_min = (np.abs(ell - ell_min) <= 4.0 * np.finfo(np.float64).eps * abs(ell_min)) if need_kc else None
+    if need_kc:
+        bad = (ell < ell_min) & ~at_min
+        if np.any(bad):
+            raise ValueError(
+                f"lam must be >= {n * ell_min!r} (n times the smallest normalised penalty "
+                f"{ell_min!r} for which the self-consistent equation has a solution on the monotone "
+                f"branch; spectrum with {at.p_plus} positive eigenvalues, n={n}); got min "
+                f"{n * float(ell.min())!r}")
+    singular = at_min if need_kc else np.zeros(L, dtype=bool)
+    if at.p_plus == n:
+        singular |= ell == 0.0
+    # least squares (p < n, lam = 0): kappa = 0 exactly, evaluated directly below
+    ols = (ell == 0.0) & (at.p_plus < n)
+    reg = ~singular & ~ols
+    kappa = np.full(L, kc if need_kc else 0.0)
+    S = np.full((L, N_SUMS), np.nan)
+    pieces = []
+    if np.any(reg):
+        # p_+ <= n: kappa changes sign with lam; one interpolant per sign keeps small kappa exact
+        if at.p_plus <= n and np.any(reg & (ell < 0)) and np.any(reg & (ell > 0)):
+            masks = [reg & (ell < 0), reg & (ell > 0)]
+        else:
+            masks = [reg]
+        for m in masks:
+            er = ell[m]
+            la, lb = float(er.min()), float(er.max())
+            klo = kc if la < 0 else la + k0
+            if lb <= 0:
+                khi = k0
+            else:
+                khi = lb + at.trace / n
+                if at.p_plus != n:
+                    d0 = at.df(k0)[1] / n
+                    khi = min(khi, k0 + lb / (1.0 - d0))
+            interp = _LogChebyshev(at, klo, khi)
+            x = interp.solve(er)
+            kappa[m] = interp.kappa(x)
+            S[m] = interp.sums(x)
+            pieces.append((m, interp))
+    if np.any(ols):
+        kappa[ols] = 0.0
+        S[ols] = at.sums(np.zeros(1))[0]
+    if np.any(singular):
+        S[singular] = at.sums(kappa[singular])
+    return kappa, S, singular, ell_min, pieces
+
