@@ -25,14 +25,14 @@ def _norm1(at: _Atoms, kappa, tau2, S):
     n = at.n
     tau = np.sqrt(tau2)
     out = _SQRT_2_OVER_PI * tau / math.sqrt(n) * S[:, 5]  # every coordinate as if theta*_i = 0
-    if at.sup_lam.size:
+    if at.n_signal:
+        sl, sa, sm = at.pairs
         fin = np.isfinite(tau)
         sup = np.full(kappa.size, np.inf)
-        z = np.ascontiguousarray(np.sqrt(n * at.sup_lam) * at.sup_abs)
-        c = np.ascontiguousarray(np.sqrt(at.sup_lam / n))
+        z = np.ascontiguousarray(np.sqrt(n * sl) * sa)
+        c = np.ascontiguousarray(np.sqrt(sl / n) * sm)  # a multiplicity scales its atom's term
         part = np.empty(int(fin.sum()))
-        support_norm1(at.sup_lam, z, c, np.ascontiguousarray(kappa[fin]), np.ascontiguousarray(tau[fin]),
-                      part)
+        support_norm1(sl, z, c, np.ascontiguousarray(kappa[fin]), np.ascontiguousarray(tau[fin]), part)
         sup[fin] = part
         out = out + sup
     return out
@@ -43,27 +43,27 @@ def _linf_atoms(at: _Atoms):
     log scale, count-weighted mean log eigenvalue per bin, when there are more than ``LINF_MAX_BINS``
     distinct values)."""
     lz = at.lam
+    sl, sa, sm = at.pairs if at.n_signal else (np.zeros(0), np.zeros(0), np.zeros(0))
     if lz.size > LINF_MAX_BINS:
         lo = math.log(float(lz.min()))
         width = max((math.log(float(lz.max())) - lo) / LINF_MAX_BINS, 1e-300)
         cnt = np.zeros(LINF_MAX_BINS)
         slog = np.zeros(LINF_MAX_BINS)
         log_bins(lz, at.mult, lo, width, cnt, slog)
-        if at.sup_lam.size:  # take the signal coordinates out of the zero-mean bins
-            log_bins(at.sup_lam, -np.ones(at.sup_lam.size), lo, width, cnt, slog)
+        if sl.size:  # take the signal coordinates out of the zero-mean bins
+            log_bins(sl, -sm, lo, width, cnt, slog)
         keep = cnt > 0.5
         lz, cz = np.exp(slog[keep] / cnt[keep]), cnt[keep]
     else:
         cz = at.counts().copy()
-        if at.sup_lam.size:  # take the signal coordinates out of the zero-mean atoms
-            idx = np.searchsorted(lz, at.sup_lam) if lz[0] <= lz[-1] else \
-                lz.size - 1 - np.searchsorted(lz[::-1], at.sup_lam)
-            np.subtract.at(cz, idx, 1.0)
+        if sl.size:  # take the signal coordinates out of the zero-mean atoms
+            idx = np.searchsorted(lz, sl) if lz[0] <= lz[-1] else lz.size - 1 - np.searchsorted(lz[::-1], sl)
+            np.subtract.at(cz, idx, sm)
         keep = cz > 0
         lz, cz = lz[keep], cz[keep]
-    lam = np.concatenate([lz, at.sup_lam])
-    amp = np.concatenate([np.zeros(lz.size), at.sup_abs])
-    mult = np.concatenate([cz, np.ones(at.sup_lam.size)])
+    lam = np.concatenate([lz, sl])
+    amp = np.concatenate([np.zeros(lz.size), sa])
+    mult = np.concatenate([cz, sm])
     return lam, amp, mult
 
 

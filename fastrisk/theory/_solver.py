@@ -15,7 +15,7 @@ from numpy.polynomial import chebyshev as C
 from scipy import fft as sfft
 from scipy.optimize import brentq
 
-from ..kernels.theory import bulk_sums, df_sums, signal_sums, strictly_monotone
+from ..kernels.theory import bulk_sums, df_sums, non_increasing, signal_sums, strictly_monotone
 
 #: Relative accuracy (in log scale) that the Chebyshev interpolants of the spectral sums must reach at
 #: the check points between nodes before they are used.
@@ -30,7 +30,14 @@ _TINY = np.finfo(np.float64).tiny
 
 # ----------------------------------------------------------------------------------------- atoms
 class _Atoms:
-    """The spectrum as atoms (positive eigenvalues, equal values merged) and its signal coordinates."""
+    """The spectrum as atoms (positive eigenvalues, equal values merged) and its signal.
+
+    Equal eigenvalues merge into one atom with a multiplicity, and so does the signal: the l2 sums see
+    theta* only through its squared mass per distinct eigenvalue (``sig_lam``, ``sig_t``: exact), and
+    the sequence-model norms through the distinct (eigenvalue, |theta*_i|) pairs with multiplicities
+    (:attr:`pairs`, built on first use). A dense theta* on a flat tail (a power law, random signs) is
+    then a handful of atoms whatever p is.
+    """
 
     def __init__(self, spectrum: np.ndarray, theta_star: np.ndarray, n: int):
         pos = spectrum > 0
@@ -39,19 +46,26 @@ class _Atoms:
             self.lam = np.ascontiguousarray(lp)
             self.mult = np.zeros(0)
         else:
-            u, c = np.unique(lp, return_counts=True)
-            self.lam = u
-            self.mult = c.astype(np.float64)
+            self.lam, self.mult = _runs(lp)
         self.sq = np.sqrt(self.lam)
         sup = np.flatnonzero((theta_star != 0.0) & pos)
-        self.sup_lam = np.ascontiguousarray(spectrum[sup])
-        self.sup_abs = np.ascontiguousarray(np.abs(theta_star[sup]))
-        self.sup_t = self.sup_abs**2
+        self._sup_lam = np.ascontiguousarray(spectrum[sup])
+        self._sup_abs = np.ascontiguousarray(np.abs(theta_star[sup]))
+        self.sig_lam, self.sig_t = _merged_mass(self._sup_lam, self._sup_abs)
+        self._pairs = None
+        self.n_signal = int(sup.size)
         self.p_plus = int(lp.size)
         self.lam_min = float(self.lam.min()) if lp.size else 0.0
         self.trace = float(lp.sum())
         self.n = n
         self.has = np.array([True, True, sup.size > 0, sup.size > 0, True, True, sup.size > 0])
+
+    @property
+    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Distinct (eigenvalue, |theta*_i|) of the signal coordinates and their multiplicities."""
+        if self._pairs is None:
+            self._pairs = _merged_pairs(self._sup_lam, self._sup_abs)
+        return self._pairs
 
     def counts(self) -> np.ndarray:
         return np.ones(self.lam.size) if self.mult.size == 0 else self.mult
@@ -62,8 +76,8 @@ class _Atoms:
         b = np.empty((kappa.size, 4))
         bulk_sums(self.lam, self.sq, self.mult, kappa, SUM_BLOCK, b)
         g = np.zeros((kappa.size, 3))
-        if self.sup_lam.size:
-            signal_sums(self.sup_lam, self.sup_t, kappa, g)
+        if self.sig_lam.size:
+            signal_sums(self.sig_lam, self.sig_t, kappa, g)
         return np.stack([b[:, 0], b[:, 1], g[:, 0], g[:, 1], b[:, 2], b[:, 3], g[:, 2]], axis=1)
 
     def df(self, kappa: float) -> tuple[float, float]:
@@ -71,6 +85,46 @@ class _Atoms:
         o2 = np.empty(1)
         df_sums(self.lam, self.mult, float(kappa), SUM_BLOCK, o1, o2)
         return float(o1[0]), float(o2[0])
+
+
+def _monotone(a: np.ndarray) -> bool:
+    return a.size < 2 or non_increasing(a) or non_increasing(a[::-1])
+
+
+def _runs(lp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and their counts: runs of equal values when ``lp`` is monotone (O(p), the order
+    kept: a flat tail costs one pass), else sorted by ``numpy.unique``."""
+    if _monotone(lp):
+        starts = np.concatenate([[0], np.flatnonzero(lp[1:] != lp[:-1]) + 1])
+        return np.ascontiguousarray(lp[starts]), np.diff(np.append(starts, lp.size)).astype(np.float64)
+    u, c = np.unique(lp, return_counts=True)
+    return u, c.astype(np.float64)
+
+
+def _merged_mass(lam: np.ndarray, amp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per distinct eigenvalue, the squared mass ``sum theta*_i^2`` of the signal coordinates on it."""
+    t = amp * amp
+    if lam.size < 2:
+        return lam, t
+    if _monotone(lam):
+        starts = np.concatenate([[0], np.flatnonzero(lam[1:] != lam[:-1]) + 1])
+        if starts.size == lam.size:
+            return lam, t
+        return np.ascontiguousarray(lam[starts]), np.add.reduceat(t, starts)
+    u, inv = np.unique(lam, return_inverse=True)
+    return u, np.bincount(inv.ravel(), weights=t, minlength=u.size)
+
+
+def _merged_pairs(lam: np.ndarray, amp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (eigenvalue, amplitude) pairs with multiplicities (runs when ``lam`` is monotone)."""
+    if lam.size < 2:
+        return lam, amp, np.ones(lam.size)
+    if not _monotone(lam):
+        order = np.lexsort((amp, lam))
+        lam, amp = lam[order], amp[order]
+    starts = np.concatenate([[0], np.flatnonzero((lam[1:] != lam[:-1]) | (amp[1:] != amp[:-1])) + 1])
+    mult = np.diff(np.append(starts, lam.size)).astype(np.float64)
+    return np.ascontiguousarray(lam[starts]), np.ascontiguousarray(amp[starts]), mult
 
 
 def _root_decreasing(f, lo: float, hi: float) -> float:
