@@ -139,7 +139,7 @@ def cost(n: int, p: int, L: int, n_q: int, rank: int, regen: float = 0.0) -> flo
 
 
 def exact_pass_cost(n: int, p: int, L: int, regen: float = 0.0) -> float:
-    """Flops of the exact feature pass the low-rank route replaces (as the cost model of ridge.py)."""
+    """Flops of the exact feature pass the low-rank route replaces (the cost model of ridge._routes)."""
     return 2.0 * n * p * L + 2.0 * n * n * L + regen
 
 
@@ -177,7 +177,7 @@ def norms_and_risk(path, fac: LowRankFilter, qs: np.ndarray, sigma: np.ndarray |
     acc_s, scale_s, sig_s = np.zeros((nq, k)), np.zeros((nq, k)), np.zeros(k)
     dummy = np.zeros(0)
     b = max(256, config.BLOCK_BYTES // (8 * max(L, n)))
-    for j0, j1, Xb in path._xblocks("a feature-space pass", b):
+    for j0, j1, Xb in path.features.blocks("a feature-space pass", b):
         Zt = GT @ Xb.astype(np.float64, copy=False)  # (r + k, b)
         T = HT @ Zt[:r]  # (L, b): theta[j0:j1].T for every penalty
         sg = sigma[j0:j1] if use_sig else dummy
@@ -213,7 +213,7 @@ def norms_and_risk(path, fac: LowRankFilter, qs: np.ndarray, sigma: np.ndarray |
 
 class LowRankRoute:
     """What :class:`fastrisk.RidgePath` needs for the low-rank route: the cached factor, its cost,
-    and the pass with its fallback flag (mixed in, so that ridge.py only chooses the route)."""
+    and the pass with its fallback flag (mixed in, so that fastrisk.ridge only chooses the route)."""
 
     _lowrank_fac: LowRankFilter | None = None
     _lowrank_state: str | None = None  # None: not tried; "ok"; "failed" (never retried)
@@ -222,7 +222,7 @@ class LowRankRoute:
 
     def _lowrank_available(self) -> bool:
         return (self.side == "dual" and self._lowrank_state != "failed" and self.p is not None
-                and (self._X is not None or self._stream is not None))
+                and self.features.available)
 
     def _lowrank_cost(self, n_q: int) -> float:
         """Flops of the low-rank pass (factor included), ``inf`` where it does not apply."""
@@ -241,7 +241,7 @@ class LowRankRoute:
         return exact_pass_cost(self.n, self.p, self.n_penalties, self._regen_cost())
 
     def _regen_cost(self) -> float:
-        return 0.0 if self._stream is None else 50.0 * self.n * self.p  # regenerating X from its seed
+        return self.features.regen_cost  # regenerating X from its seed
 
     def _lowrank_run(self, qs, sigma=None, tstar=None):
         """Norms ``qs`` (stored in ``self._norms``) and, with ``sigma``, the standard risk by the

@@ -7,6 +7,7 @@ regenerated on its own and the data never depend on the block size the caller us
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
 import numpy as np
@@ -40,6 +41,15 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     out = np.array(a, dtype=np.float64, order="C", copy=True)
     out.setflags(write=False)
     return out
+
+
+def _digest(*arrays: np.ndarray) -> bytes:
+    """A digest of arrays' shapes and bytes: the value key of a design (computed once, when built)."""
+    h = hashlib.blake2b(digest_size=16)
+    for a in arrays:
+        h.update(repr(a.shape).encode())
+        h.update(a.tobytes())
+    return h.digest()
 
 
 def _child(ss: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
@@ -76,7 +86,7 @@ class GaussianDesign:
     (make a new design instead). Paths may therefore cache what they computed for a design.
     """
 
-    __slots__ = ("_cov", "_p", "_theta_star", "_noise", "_is_diagonal", "_factor")
+    __slots__ = ("_cov", "_p", "_theta_star", "_noise", "_is_diagonal", "_factor", "_cov_key", "_key")
 
     def __init__(self, spectrum=None, theta_star=None, noise: float = 0.0, *, cov=None):
         if (spectrum is None) == (cov is None):
@@ -91,6 +101,12 @@ class GaussianDesign:
         self._noise = check_noise(noise)
         self._is_diagonal = c.ndim == 1
         self._factor = None
+        self._hash()
+
+    def _hash(self) -> None:
+        # a design is a value: paths cache what they computed for it under these keys, hashed once
+        self._cov_key = _digest(self._cov)
+        self._key = self._cov_key + _digest(self._theta_star, np.array([self._noise]))
 
     def __getstate__(self):
         return {"cov": self._cov, "theta_star": self._theta_star, "noise": self._noise}
@@ -103,12 +119,17 @@ class GaussianDesign:
         self._noise = float(state["noise"])
         self._is_diagonal = self._cov.ndim == 1
         self._factor = None
+        self._hash()
 
     cov = property(lambda self: self._cov, doc="Covariance: (p,) diagonal or (p, p), read-only.")
     theta_star = property(lambda self: self._theta_star, doc="Ground truth (p,), read-only.")
     p = property(lambda self: self._p, doc="Number of features.")
     noise = property(lambda self: self._noise, doc="Label-noise standard deviation.")
     is_diagonal = property(lambda self: self._is_diagonal, doc="Whether Sigma is diagonal.")
+    cov_key = property(lambda self: self._cov_key,
+                       doc="Digest of the covariance (equal covariances, equal keys): a cache key.")
+    key = property(lambda self: self._key,
+                   doc="Digest of the whole design (covariance, theta_star, noise): a cache key.")
 
     # ----------------------------------------------------------------------------- population
     @property

@@ -1,0 +1,166 @@
+"""The feature source of a ridge path: X in memory, or a design regenerated block by block from its
+seed (``RidgePath.from_design``), and every product that needs X itself.
+
+Nothing here knows about penalties or eigenvectors: a :class:`Features` answers ``X v``, ``X^T v``,
+``X[:, S]``, ``X Sigma X^T`` and ``X X_new^T`` in float64 (float32 X is upcast one column block at a
+time, never whole), and hands out column blocks for the passes of :mod:`fastrisk.ridge._passes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from .. import config
+
+__all__ = ["Features", "block_cols", "mode_structure", "sigma_times", "xtv", "xv"]
+
+
+def block_cols(L: int, itemsize: int = 8, minimum: int = 256) -> int:
+    """Columns per slab so that an (L, b) slab stays near ``config.BLOCK_BYTES``."""
+    return max(minimum, config.BLOCK_BYTES // max(1, itemsize * L))
+
+
+def xv(X: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``X @ v`` in float64 without upcasting a float32 X whole (blocks of columns)."""
+    if X.dtype == np.float64:
+        return X @ v
+    out = np.zeros((X.shape[0],) + v.shape[1:])
+    b = block_cols(X.shape[0] * (1 if v.ndim == 1 else v.shape[1]))
+    for j0 in range(0, X.shape[1], b):
+        out += X[:, j0:j0 + b].astype(np.float64) @ v[j0:j0 + b]
+    return out
+
+
+def xtv(X: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``X.T @ v`` in float64 without upcasting a float32 X whole (blocks of columns)."""
+    if X.dtype == np.float64:
+        return X.T @ v
+    out = np.empty((X.shape[1],) + v.shape[1:])
+    b = block_cols(X.shape[0])
+    for j0 in range(0, X.shape[1], b):
+        out[j0:j0 + b] = X[:, j0:j0 + b].T.astype(np.float64) @ v
+    return out
+
+
+def sigma_times(sigma: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    """``Sigma @ Z`` for a diagonal (p,) or full (p, p) Sigma and Z (p,) or (p, k)."""
+    if sigma.ndim == 2:
+        return sigma @ Z
+    return sigma * Z if Z.ndim == 1 else sigma[:, None] * Z
+
+
+def mode_structure(sigma: np.ndarray) -> tuple[float, np.ndarray]:
+    """Write a diagonal Sigma as ``c I + diag(delta on S)``: returns (c, S) with c the commonest value."""
+    vals, counts = np.unique(sigma, return_counts=True)
+    c = float(vals[np.argmax(counts)])
+    return c, np.flatnonzero(sigma != c)
+
+
+class Features:
+    """Where the columns of X come from: the held matrix ``X`` or a ``(design, seed)`` stream.
+
+    Parameters
+    ----------
+    X : ndarray (n, p) or None
+    stream : tuple (GaussianDesign, SeedSequence) or None
+        A streamed design (diagonal Sigma): blocks are regenerated from the seed on every pass.
+    n, p : int (p may be None for a dual path built from a Gram alone)
+    dtype : the precision of the path (blocks are handed out in it)
+    """
+
+    def __init__(self, X: np.ndarray | None, stream, n: int, p: int | None, dtype):
+        self.X = X
+        self.stream = stream
+        self.n = n
+        self.p = p
+        self.dtype = dtype
+
+    @property
+    def available(self) -> bool:
+        """Whether X can be read (held or regenerated)."""
+        return self.X is not None or self.stream is not None
+
+    @property
+    def regen_cost(self) -> float:
+        """Flops of regenerating X once from its seed (0 for a held X), for the cost models."""
+        return 0.0 if self.stream is None else 50.0 * self.n * self.p
+
+    def need(self, what: str) -> None:
+        if not self.available:
+            raise ValueError(f"{what} needs the design matrix: this dual path was built from the Gram "
+                             "alone; pass X= to RidgePath.from_gram")
+
+    def blocks(self, what: str, b: int | None = None) -> Iterator[tuple[int, int, np.ndarray]]:
+        """Yield ``(j0, j1, X[:, j0:j1])``: slices of the held X, or blocks regenerated from the seed
+        of a streamed design, in the dtype of the path."""
+        self.need(what)
+        if self.X is not None:
+            b = b or block_cols(self.n)
+            for j0 in range(0, self.p, b):
+                yield j0, min(self.p, j0 + b), self.X[:, j0:j0 + b]
+        else:
+            design, seed = self.stream
+            for j0, j1, xb in design.iter_blocks(self.n, seed, block=b or block_cols(self.n)):
+                yield j0, j1, xb if self.dtype == np.float64 else xb.astype(self.dtype)
+
+    def x_times(self, V: np.ndarray) -> np.ndarray:
+        """``X @ V`` in float64 for V (p,) or (p, k)."""
+        if self.X is not None:
+            return xv(self.X, V)
+        out = np.zeros((self.n,) + V.shape[1:])
+        for j0, j1, xb in self.blocks("this computation"):
+            out += xb.astype(np.float64, copy=False) @ V[j0:j1]
+        return out
+
+    def xt_times(self, v: np.ndarray) -> np.ndarray:
+        """``X.T @ v`` (p,) in float64, from the held X or regenerated blocks."""
+        if self.X is not None:
+            return xtv(self.X, v)
+        out = np.empty(self.p)
+        for j0, j1, xb in self.blocks("this computation"):
+            out[j0:j1] = xb.T.astype(np.float64, copy=False) @ v
+        return out
+
+    def cols(self, S: np.ndarray, what: str) -> np.ndarray:
+        """``X[:, S]`` (n, k) in float64."""
+        if self.X is not None:
+            return self.X[:, S].astype(np.float64)
+        XS = np.empty((self.n, S.size))
+        for j0, j1, xb in self.blocks(what):
+            sel = (S >= j0) & (S < j1)
+            XS[:, sel] = xb[:, S[sel] - j0]
+        return XS
+
+    def sigma_gram(self, cov: np.ndarray, root: float, unit: float) -> np.ndarray:
+        """``X Sigma X^T / unit`` (n, n) float64, for a diagonal (p,) or full (p, p) Sigma; ``root``
+        is ``sqrt(unit)`` (powers of 2: the scaling is exact)."""
+        self.need("the standard risk")
+        n, p = self.n, self.p
+        K = np.zeros((n, n), dtype=self.dtype)
+        if cov.ndim == 1:
+            # X diag(sigma) X^T one column block at a time: never a scaled copy of the whole X.
+            sd = (np.sqrt(cov) / root).astype(self.dtype)
+            for j0, j1, xb in self.blocks("the standard risk"):
+                xs = xb * sd[j0:j1]
+                K += xs @ xs.T
+        else:
+            X = self.X  # full covariances never stream (iter_blocks needs a diagonal)
+            C = (cov / unit).astype(self.dtype, copy=False)
+            b = max(16, config.BLOCK_BYTES // (X.itemsize * p))
+            for i0 in range(0, n, b):
+                K[i0:i0 + b] = (X[i0:i0 + b] @ C) @ X.T
+        return K.astype(np.float64, copy=False)
+
+    def times_rows(self, X_new: np.ndarray) -> np.ndarray:
+        """``X X_new^T`` (n, m) in float64."""
+        self.need("predict")
+        if self.X is not None:
+            X = self.X
+            C = X @ X_new.T.astype(X.dtype, copy=False)
+        else:
+            C = np.zeros((self.n, X_new.shape[0]), dtype=self.dtype)
+            for j0, j1, xb in self.blocks("predict"):
+                C += xb @ X_new[:, j0:j1].T.astype(self.dtype, copy=False)
+        return C.astype(np.float64, copy=False)
