@@ -38,9 +38,20 @@ def _kstar_compact(lead: np.ndarray, tail: float, p: int, n) -> int:
 
 
 def _power(s: np.ndarray, a: float) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        out = np.where(s > 0, np.power(s, a, where=s > 0, out=np.zeros_like(s)), 0.0) if a < 0 \
-            else np.power(s, a)
+    """``lambda^a`` (0 where lambda = 0 and a < 0); the common exponents without ``pow``."""
+    if a == 1.0:
+        out = s.astype(np.float64, copy=True)
+    elif a == 0.5:
+        out = np.sqrt(s)
+    elif a == 0.0:
+        out = np.ones_like(s, dtype=np.float64)
+    elif a < 0:
+        out = np.zeros_like(s, dtype=np.float64)
+        with np.errstate(divide="ignore", over="ignore"):
+            np.power(s, a, where=s > 0, out=out)
+    else:
+        with np.errstate(over="ignore"):
+            out = np.power(s, a)
     if not np.all(np.isfinite(out)):
         _fail("power", f"lambda^a overflows for a = {a!r} on this spectrum")
     return out

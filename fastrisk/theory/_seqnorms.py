@@ -110,6 +110,10 @@ def _norm_inf(at: _Atoms, kappa, tau2, pieces, sigma2):
     return out
 
 
-def _sequence_norms(at, kappa, tau2, S, pieces, sigma2):
-    return _norm1(at, kappa, tau2, S), _norm_inf(at, kappa, tau2, pieces, sigma2)
+def _sequence_norms(at, kappa, tau2, S, pieces, sigma2, which=("norm1", "norm_inf")):
+    """``(E||theta||_1, E||theta||_inf)`` over the path; a norm not in ``which`` is NaN (not computed)."""
+    nan = np.full(kappa.size, np.nan)
+    n1 = _norm1(at, kappa, tau2, S) if "norm1" in which else nan
+    ni = _norm_inf(at, kappa, tau2, pieces, sigma2) if "norm_inf" in which else nan.copy()
+    return n1, ni
 

@@ -48,17 +48,24 @@ class _Atoms:
         else:
             self.lam, self.mult = _runs(lp)
         self.sq = np.sqrt(self.lam)
-        sup = np.flatnonzero((theta_star != 0.0) & pos)
-        self._sup_lam = np.ascontiguousarray(spectrum[sup])
-        self._sup_abs = np.ascontiguousarray(np.abs(theta_star[sup]))
+        sup = theta_star != 0.0
+        if lp is not spectrum:
+            sup &= pos
+        if bool(sup.all()):  # a dense ground truth: views, no index arrays of length p
+            self._sup_lam = spectrum
+            self._sup_abs = np.abs(theta_star)
+        else:
+            self._sup_lam = np.ascontiguousarray(spectrum[sup])
+            self._sup_abs = np.ascontiguousarray(np.abs(theta_star[sup]))
         self.sig_lam, self.sig_t = _merged_mass(self._sup_lam, self._sup_abs)
         self._pairs = None
-        self.n_signal = int(sup.size)
+        self.n_signal = int(self._sup_lam.size)
         self.p_plus = int(lp.size)
         self.lam_min = float(self.lam.min()) if lp.size else 0.0
         self.trace = float(lp.sum())
         self.n = n
-        self.has = np.array([True, True, sup.size > 0, sup.size > 0, True, True, sup.size > 0])
+        has_sig = self.n_signal > 0
+        self.has = np.array([True, True, has_sig, has_sig, True, True, has_sig])
 
     @property
     def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

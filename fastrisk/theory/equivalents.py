@@ -139,7 +139,7 @@ def _validate(spectrum, theta_star, noise, n, lam):
 
 
 def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n: int, lam: ArrayLike,
-                     *, sequence_norms: bool = True) -> RidgeEquivalent:
+                     *, sequence_norms: bool | str = True) -> RidgeEquivalent:
     """Deterministic equivalent of the ridge path on a diagonal covariance (docs/math.md section 6).
 
     Parameters
@@ -157,10 +157,11 @@ def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n
         ``lam / n``). ``0`` is the min-norm interpolator (p > n: ``df_1(kappa_0) = n``; p < n: least
         squares, ``kappa = 0``, variance ``sigma^2 p / (n - p)``). Negative values are accepted down to
         ``lam_min`` (see :class:`RidgeEquivalent`); below it a ``ValueError`` is raised.
-    sequence_norms : bool, default True
-        Compute ``norm1`` and ``norm_inf`` from the Gaussian sequence model. Their cost grows with the
-        number of nonzero entries of ``theta_star`` (O(nnz * L)); set False for dense ``theta_star``
-        at very large p (the fields are then NaN).
+    sequence_norms : bool or {"norm1", "norm_inf"}, default True
+        Compute ``norm1`` and ``norm_inf`` from the Gaussian sequence model (True), only one of them
+        (its name; the other field is then NaN), or neither (False: both NaN). Their cost grows with the
+        number of distinct (eigenvalue, ``|theta*_i|``) pairs of the signal (O(pairs * L)): small for a
+        dense ground truth on a flat tail (merged), up to nnz for one without repeated values.
 
     Returns
     -------
@@ -176,6 +177,8 @@ def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n
     per-penalty ``brentq`` solve of the self-consistent equation to about 1e-12 relative, except near
     the threshold, where both lose digits as ``1 - df_2/n`` cancels.
     """
+    if sequence_norms not in (True, False, "norm1", "norm_inf"):
+        raise ValueError(f"sequence_norms must be True, False, 'norm1' or 'norm_inf', got {sequence_norms!r}")
     s, ts, sigma, n, lam = _validate(spectrum, theta_star, noise, n, lam)
     if not np.any(s > 0):
         raise ValueError("spectrum has no positive eigenvalue: the risk is identically 0")
@@ -240,7 +243,8 @@ def _ridge_equivalent_unit(s, ts, sigma, n, lam, ell_lam, sequence_norms):
     norm1 = np.full(lam.size, np.nan)
     norm_inf = np.full(lam.size, np.nan)
     if sequence_norms:
-        norm1, norm_inf = _sequence_norms(at, kappa, tau2, S, pieces, sigma2)
+        which = ("norm1", "norm_inf") if sequence_norms is True else (sequence_norms,)
+        norm1, norm_inf = _sequence_norms(at, kappa, tau2, S, pieces, sigma2, which)
     eq = RidgeEquivalent(lam=lam, kappa=kappa, bias=bias, variance=var, risk=risk, norm2_sq=norm2_sq,
                          norm1=norm1, norm_inf=norm_inf, inner=S[:, 6].copy(), inner_sq=inner_sq,
                          df2=d, lam_min=float(n * ell_min), n=n, noise=sigma)
@@ -287,7 +291,8 @@ def adversarial_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: fl
     s, ts, sigma, n, lam = _validate(spectrum, theta_star, noise, n, lam)
     eq = equivalent
     if eq is None:
-        eq = ridge_equivalent(s, ts, sigma, n, lam, sequence_norms=p != 2.0)
+        eq = ridge_equivalent(s, ts, sigma, n, lam,
+                              sequence_norms=False if p == 2.0 else ("norm1" if q == 1.0 else "norm_inf"))
     elif not isinstance(eq, RidgeEquivalent):
         raise TypeError(f"equivalent must be a RidgeEquivalent, got {type(eq).__name__}")
     elif not np.array_equal(eq.lam, lam) or eq.n != n or eq.noise != sigma:
