@@ -334,3 +334,13 @@ def test_compact_bad_inputs():
         gt.build_compact(np.array([-1.0]), 0.1, 4)
     with pytest.raises(ValueError, match="at least one leading eigenvalue"):
         G.parse_theta_star("e1").build_compact(np.zeros(0), 0.1, 4)
+
+
+@pytest.mark.parametrize("q", [1.0, 1.5, 2.0, 3.0, np.inf])
+def test_lq_norm_of_long_vectors_is_chunked_and_equal(q):
+    # the ground truth's own risk needs ||theta*||_q of a dense theta* of length p: no p-length temporary
+    from fastrisk.risk import _NORM_CHUNK, lq_norm
+
+    v = np.random.default_rng(0).standard_normal(2 * _NORM_CHUNK + 123) * 1e-200
+    want = 1e-200 * np.linalg.norm(v / 1e-200, ord=q)
+    assert lq_norm(v, q) == pytest.approx(want, rel=1e-12)

@@ -3,9 +3,10 @@ and the reproduction.
 
 A ground truth is described by a *kind* and its parameters, resolved once into a hashable
 :class:`GroundTruth` (the description), and built for a given spectrum (and sample size, for indices
-relative to n or to the critical index k*) with :meth:`GroundTruth.build`. The same description comes
-from a spec table (a dict, as in a TOML ``[[theta_star]]`` table), from the command line's string form
-``KIND[:key=value,...]`` (:func:`parse_theta_star`) or from keyword arguments (:func:`make_theta_star`).
+relative to n or to the critical index k*) with :meth:`GroundTruth.build` (docs/math.md section 12).
+The same description comes from a spec table (a dict, as in a TOML ``[[theta_star]]`` table), from the
+command line's string form ``KIND[:key=value,...]`` (:func:`parse_theta_star`) or from keyword arguments
+(:func:`make_theta_star`).
 
 Kinds (coordinates are those of the diagonal Sigma; "the j-th eigen-direction" is the coordinate with
 the j-th largest eigenvalue, ties broken by index, so on the presets, whose spectra are non-increasing,

@@ -31,7 +31,7 @@ def spectrum_exponent(spectrum: np.ndarray) -> int:
 
 def signal_exponent(theta_star: np.ndarray, sigma: float, e_spec: int) -> int:
     """Exponent ``b``: ``max|theta*|`` and ``sigma / sqrt(2^e_spec)`` times ``2^-b`` <= 1, one about 1."""
-    t = float(np.max(np.abs(theta_star))) if theta_star.size else 0.0
+    t = max(abs(float(theta_star.max())), abs(float(theta_star.min()))) if theta_star.size else 0.0
     cands = []
     if t > 0:
         cands.append(exponent(t))

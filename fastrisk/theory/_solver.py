@@ -39,7 +39,9 @@ class _Atoms:
     then a handful of atoms whatever p is.
     """
 
-    def __init__(self, spectrum: np.ndarray, theta_star: np.ndarray, n: int):
+    def __init__(self, spectrum: np.ndarray, theta_star: np.ndarray, n: int, theta_exp: int = 0):
+        """``theta_exp``: theta* is given unscaled and the merged signal is scaled by ``2^theta_exp`` (exact:
+        a power of two), so that no rescaled copy of a long theta* is made."""
         pos = spectrum > 0
         lp = spectrum if bool(pos.all()) else spectrum[pos]
         if strictly_monotone(lp):  # presets: already distinct, no sort and no copy
@@ -51,13 +53,16 @@ class _Atoms:
         sup = theta_star != 0.0
         if lp is not spectrum:
             sup &= pos
-        if bool(sup.all()):  # a dense ground truth: views, no index arrays of length p
+        if bool(sup.all()):  # a dense ground truth: views, no index arrays or copies of length p
             self._sup_lam = spectrum
-            self._sup_abs = np.abs(theta_star)
+            self._sup_val = theta_star
         else:
             self._sup_lam = np.ascontiguousarray(spectrum[sup])
-            self._sup_abs = np.ascontiguousarray(np.abs(theta_star[sup]))
-        self.sig_lam, self.sig_t = _merged_mass(self._sup_lam, self._sup_abs)
+            self._sup_val = np.ascontiguousarray(theta_star[sup])
+        self.sig_lam, self.sig_t = _merged_mass(self._sup_lam, self._sup_val)
+        self._exp = int(theta_exp)
+        if self._exp:
+            self.sig_t = np.ldexp(self.sig_t, 2 * self._exp)
         self._pairs = None
         self.n_signal = int(self._sup_lam.size)
         self.p_plus = int(lp.size)
@@ -71,7 +76,8 @@ class _Atoms:
     def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Distinct (eigenvalue, |theta*_i|) of the signal coordinates and their multiplicities."""
         if self._pairs is None:
-            self._pairs = _merged_pairs(self._sup_lam, self._sup_abs)
+            lam, amp, mult = _signal_pairs(self._sup_lam, self._sup_val)
+            self._pairs = (lam, np.ldexp(amp, self._exp) if self._exp else amp, mult)
         return self._pairs
 
     def counts(self) -> np.ndarray:
@@ -108,18 +114,23 @@ def _runs(lp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return u, c.astype(np.float64)
 
 
-def _merged_mass(lam: np.ndarray, amp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per distinct eigenvalue, the squared mass ``sum theta*_i^2`` of the signal coordinates on it."""
-    t = amp * amp
+def _merged_mass(lam: np.ndarray, val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per distinct eigenvalue, the squared mass ``sum theta*_i^2`` of the signal coordinates on it
+    (``val`` = theta* there). A monotone spectrum with few runs (a flat tail) sums each run by a dot
+    product: no temporary of length p."""
     if lam.size < 2:
-        return lam, t
+        return lam, val * val
     if _monotone(lam):
         starts = np.concatenate([[0], np.flatnonzero(lam[1:] != lam[:-1]) + 1])
         if starts.size == lam.size:
-            return lam, t
-        return np.ascontiguousarray(lam[starts]), np.add.reduceat(t, starts)
+            return lam, val * val
+        if starts.size <= 4096:
+            ends = np.append(starts[1:], lam.size)
+            mass = np.array([float(val[a:b] @ val[a:b]) for a, b in zip(starts, ends, strict=True)])
+            return np.ascontiguousarray(lam[starts]), mass
+        return np.ascontiguousarray(lam[starts]), np.add.reduceat(val * val, starts)
     u, inv = np.unique(lam, return_inverse=True)
-    return u, np.bincount(inv.ravel(), weights=t, minlength=u.size)
+    return u, np.bincount(inv.ravel(), weights=val * val, minlength=u.size)
 
 
 def _merged_pairs(lam: np.ndarray, amp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -132,6 +143,39 @@ def _merged_pairs(lam: np.ndarray, amp: np.ndarray) -> tuple[np.ndarray, np.ndar
     starts = np.concatenate([[0], np.flatnonzero((lam[1:] != lam[:-1]) | (amp[1:] != amp[:-1])) + 1])
     mult = np.diff(np.append(starts, lam.size)).astype(np.float64)
     return np.ascontiguousarray(lam[starts]), np.ascontiguousarray(amp[starts]), mult
+
+
+def _abs_range(v: np.ndarray, chunk: int = 1 << 20) -> tuple[float, float]:
+    """``(min |v|, max |v|)`` chunk by chunk (no temporary of the length of v)."""
+    lo, hi = math.inf, 0.0
+    for i in range(0, v.size, chunk):
+        a = np.abs(v[i:i + chunk])
+        lo, hi = min(lo, float(a.min())), max(hi, float(a.max()))
+    return lo, hi
+
+
+def _signal_pairs(lam: np.ndarray, val: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (eigenvalue, |theta*_i|) pairs with multiplicities from the signed signal ``val``; a
+    monotone spectrum with few runs is handled run by run (a run whose |theta*| is constant -- a power
+    law or random signs on a flat tail -- is one pair, found without a copy of the run)."""
+    if lam.size >= 2 and _monotone(lam):
+        starts = np.concatenate([[0], np.flatnonzero(lam[1:] != lam[:-1]) + 1])
+        if starts.size <= 4096:
+            ends = np.append(starts[1:], lam.size)
+            out_l, out_a, out_m = [], [], []
+            for a, b in zip(starts, ends, strict=True):
+                lo, hi = _abs_range(val[a:b])
+                if lo == hi:
+                    out_l.append(np.array([lam[a]]))
+                    out_a.append(np.array([hi]))
+                    out_m.append(np.array([float(b - a)]))
+                else:
+                    u, c = np.unique(np.abs(val[a:b]), return_counts=True)
+                    out_l.append(np.full(u.size, lam[a]))
+                    out_a.append(u)
+                    out_m.append(c.astype(np.float64))
+            return np.concatenate(out_l), np.concatenate(out_a), np.concatenate(out_m)
+    return _merged_pairs(lam, np.abs(val))
 
 
 def _root_decreasing(f, lo: float, hi: float) -> float:

@@ -186,9 +186,12 @@ def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n
     # two), so that any representable scale gives the digits of an ordinary one (see _scale.py)
     es = _scale.spectrum_exponent(s)
     eb = _scale.signal_exponent(ts, sigma, es)
-    unit, one_md = _ridge_equivalent_unit(_scale.ldexp(s, -es), _scale.ldexp(ts, -eb),
-                                  _scale.ldexp(sigma, -eb - es // 2), n, lam, _scale.ldexp(lam, -es),
-                                  sequence_norms)
+    # theta* enters only through its merged atoms: at a moderate scale they are rescaled instead of a
+    # copy of theta* (the same numbers: scaling by a power of two is exact)
+    defer = abs(eb) <= 64
+    unit, one_md = _ridge_equivalent_unit(_scale.ldexp(s, -es), ts if defer else _scale.ldexp(ts, -eb),
+                                          _scale.ldexp(sigma, -eb - es // 2), n, lam, _scale.ldexp(lam, -es),
+                                          sequence_norms, theta_exp=-eb if defer else 0)
     sc = {"kappa": es, "bias": es + 2 * eb, "risk": es + 2 * eb, "norm2_sq": 2 * eb, "norm1": eb,
           "norm_inf": eb, "inner": 2 * eb, "inner_sq": 4 * eb}
     out = {k: _scale.ldexp(getattr(unit, k), e) for k, e in sc.items()}
@@ -217,11 +220,11 @@ def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n
                            df2=unit.df2, lam_min=float(lam_min), n=n, noise=sigma)
 
 
-def _ridge_equivalent_unit(s, ts, sigma, n, lam, ell_lam, sequence_norms):
+def _ridge_equivalent_unit(s, ts, sigma, n, lam, ell_lam, sequence_norms, theta_exp=0):
     """:func:`ridge_equivalent` on validated arguments already in unit scale (``ell_lam = lam`` in the
     spectrum's units; ``lam`` is only stored). Returns the equivalent and ``1 - df_2/n`` (0 at the
-    threshold)."""
-    at = _Atoms(s, ts, n)
+    threshold). ``theta_exp``: ``ts`` is unscaled, its atoms are scaled by ``2^theta_exp``."""
+    at = _Atoms(s, ts, n, theta_exp)
     ell = ell_lam / n
     if np.any(ell > MAX_NORMALISED_LAM):
         raise ValueError(f"lam must be <= {MAX_NORMALISED_LAM:g} * n * max(spectrum) (the sums underflow "
