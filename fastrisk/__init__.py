@@ -5,6 +5,7 @@ Conventions: unnormalised ridge ``||y - X theta||^2 + lam ||theta||^2``; attack 
 """
 
 from . import ground_truth, ntk, risk, spectra, theory
+from ._extras import MissingExtraError
 from ._warnings import IllConditionedWarning
 from .design import GaussianDesign
 from .ground_truth import make_theta_star
@@ -13,6 +14,6 @@ from .runtime import set_threads, thread_info, threads
 
 __version__ = "0.1.0"
 
-__all__ = ["GaussianDesign", "IllConditionedWarning", "RidgePath", "ridge_path_risks", "ntk", "risk",
-           "spectra", "theory", "ground_truth", "make_theta_star", "set_threads", "thread_info", "threads",
-           "__version__"]
+__all__ = ["GaussianDesign", "IllConditionedWarning", "MissingExtraError", "RidgePath", "ridge_path_risks",
+           "ntk", "risk", "spectra", "theory", "ground_truth", "make_theta_star", "set_threads", "thread_info",
+           "threads", "__version__"]

@@ -100,7 +100,7 @@ class GaussianDesign:
         self._theta_star = _frozen(check_vector(theta_star, p, "theta_star"))
         self._noise = check_noise(noise)
         self._is_diagonal = c.ndim == 1
-        self._factor = None
+        self._factor: np.ndarray | None = None
         self._hash()
 
     def _hash(self) -> None:

@@ -27,6 +27,11 @@ initializer) limit the BLAS pool (through ``threadpoolctl``) and Numba's pool to
 per process when several processes share the cores (sweeps, pools, a loaded machine): there, a BLAS
 pool of two threads on two busy cores spends its time waiting for the other thread (see the README,
 "Threads and processes").
+
+First run
+---------
+Kernels compile on their first call and are cached on disk; :func:`compile_notice` (from
+:mod:`fastrisk.kernels._compile`) measures that and prints a notice while it takes long.
 """
 
 from __future__ import annotations
@@ -43,8 +48,9 @@ from threadpoolctl import ThreadpoolController
 
 from . import config
 from ._validation import check_positive_int
+from .kernels._compile import KernelSetup, compile_notice
 
-__all__ = ["set_threads", "thread_info", "threads"]
+__all__ = ["set_threads", "thread_info", "threads", "compile_notice", "KernelSetup"]
 
 #: The shared-library names Numba's ``tbbpool`` extension asks the loader for.
 _TBB_SONAME = {"linux": "libtbb.so.12", "darwin": "libtbb.12.dylib", "win32": "tbb12.dll"}

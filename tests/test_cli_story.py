@@ -123,4 +123,4 @@ def test_missing_matplotlib_is_one_line_and_exit_2(tmp_path):
     r = subprocess.run([sys.executable, "-m", "fastrisk", "--n", "20", "--plot", str(tmp_path / "f.png")],
                        capture_output=True, text=True, timeout=300, env=env)
     assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr, r.stderr
-    assert r.stderr.count("\n") == 1 and "pip install 'fastrisk[plot]'" in r.stderr
+    assert r.stderr.count("\n") == 1 and 'pip install "fastrisk[plot]"' in r.stderr

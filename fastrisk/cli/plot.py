@@ -3,7 +3,7 @@
 Left: adversarial against standard risk along the sampled ridge path, one curve per radius, with the
 min-norm interpolator, the best penalty per radius and the best trade-off marked, the ground truth's
 adversarial risk, and the exact oracle (population) Pareto frontier. Right: both risks against the
-normalised penalty ``lam / n``. matplotlib is an optional dependency (``pip install 'fastrisk[plot]'``),
+normalised penalty ``lam / n``. matplotlib is an optional dependency (``pip install "fastrisk[plot]"``),
 imported only here and only when a figure is asked for; the object-oriented API is used (no pyplot), so
 no global backend state changes.
 """
@@ -14,6 +14,7 @@ import os
 
 import numpy as np
 
+from .._extras import install_command
 from .._files import atomic_write
 
 __all__ = ["check_target_file", "write_figure", "trade_off_figure"]
@@ -24,7 +25,7 @@ def check_target_file(path: str) -> str | None:
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
     except ImportError:
-        return "needs matplotlib, which is not installed: pip install 'fastrisk[plot]'"
+        return f"needs matplotlib, which is not installed: {install_command('plot')}"
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         return f"{path!r} is a directory; give a file name such as tradeoff.png"
@@ -116,7 +117,7 @@ def trade_off_figure(res: dict):
     bx.grid(True, which="both", alpha=0.25)
     bx.legend(fontsize=7, loc="best")
     fig.suptitle(f"fastrisk: {c['spectrum']} spectrum, n={c['n']}, p={c['p']}, noise sigma={c['noise']:g}, "
-                 f"theta*=e_1, seed {c['seed']}, {c['dtype']}", fontsize=11)
+                 f"theta*={c['theta_star']}, seed {c['seed']}, {c['dtype']}", fontsize=11)
     return fig
 
 

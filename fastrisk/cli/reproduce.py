@@ -16,14 +16,20 @@ import argparse
 import sys
 import time
 
-from ._parser import OneLineParser
+from ._parser import OneLineParser, fail
+
+#: What ``fastrisk --help`` says of this command, and the top of its own ``--help``.
+SUMMARY = "the paper's experiments: figures with theory overlays and a report (resumable)"
+DESCRIPTION = ("Reproduce the three results of Hao & Zhang (2024), arXiv:2401.12236: figures (PNG + PDF), "
+               "the tables behind them and DIR/REPORT.md.")
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = OneLineParser(
-        prog="fastrisk reproduce",
-        description="Reproduce the three results of Hao & Zhang (2024), arXiv:2401.12236: figures "
-                    "(PNG + PDF), the tables behind them and DIR/REPORT.md.")
+    return add_arguments(OneLineParser(prog="fastrisk reproduce", description=DESCRIPTION))
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the flags of ``fastrisk reproduce`` to ``ap``; returns ``ap``."""
     ap.add_argument("--quick", action="store_true",
                     help="smaller n and fewer seeds, same curves (a few minutes on 2 cores)")
     ap.add_argument("--out", default="fastrisk-reproduce", metavar="DIR",
@@ -52,13 +58,17 @@ def _pos_int(s: str) -> int:
 
 
 def _fail(msg: str) -> int:
-    print(f"fastrisk reproduce: error: {msg}", file=sys.stderr)
-    return 2
+    return fail("fastrisk reproduce", msg)
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Run ``fastrisk reproduce``; returns the exit code (2 on a user error, never a traceback for one)."""
-    args = parser().parse_args(argv)
+    ap = parser()
+    return execute(ap.parse_args(argv), ap)
+
+
+def execute(args: argparse.Namespace, ap: argparse.ArgumentParser | None = None) -> int:
+    """Run the parsed ``fastrisk reproduce``; returns the exit code."""
     from ..reproduce import ReproduceError, parse_only
     from ..reproduce import run as run_all
     from ..reproduce.figures import PlotDependencyError, pyplot
@@ -87,7 +97,8 @@ def main(argv: list[str]) -> int:
     except (ReproduceError, PlotDependencyError) as exc:
         return _fail(str(exc))
     except TaskError as exc:
-        print(f"fastrisk reproduce: {exc} (finished pieces are kept; rerun to resume)", file=sys.stderr)
+        print(f"fastrisk reproduce: error: {exc} (finished pieces are kept; rerun to resume)",
+              file=sys.stderr)
         return 1
     except ImportError as exc:  # e.g. a Dask worker without fastrisk installed
         return _fail(f"{type(exc).__name__}: {exc} (every Dask worker needs fastrisk installed)")

@@ -11,13 +11,20 @@ import argparse
 import json
 import sys
 
-from ._parser import OneLineParser
+from ._parser import OneLineParser, fail
+
+#: What ``fastrisk --help`` says of this command, and the top of its own ``--help``.
+SUMMARY = "a Monte Carlo sweep from a TOML spec into a resumable Parquet store"
+DESCRIPTION = ("Run a sweep spec (TOML) into an output directory of Parquet files; rerunning the same "
+               "command resumes an interrupted sweep.")
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = OneLineParser(prog="fastrisk sweep",
-                 description="Run a sweep spec (TOML) into an output directory of Parquet files; rerunning "
-                             "the same command resumes an interrupted sweep.")
+    return add_arguments(OneLineParser(prog="fastrisk sweep", description=DESCRIPTION))
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the flags of ``fastrisk sweep`` to ``ap``; returns ``ap``."""
     ap.add_argument("spec", help="the sweep spec, a TOML file")
     ap.add_argument("--out", required=True, help="output directory (created; resumed if it holds this spec)")
     ap.add_argument("--workers", type=int, default=None,
@@ -35,12 +42,16 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _fail(msg: str) -> int:
-    print(f"fastrisk sweep: {msg}", file=sys.stderr)
-    return 2
+    return fail("fastrisk sweep", msg)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    ap = parser()
+    return execute(ap.parse_args(argv), ap)
+
+
+def execute(args: argparse.Namespace, ap: argparse.ArgumentParser | None = None) -> int:
+    """Run the parsed ``fastrisk sweep``; returns the exit code."""
     if args.workers is not None and args.workers < 1:
         return _fail(f"--workers must be >= 1, got {args.workers}")
     if args.threads < 1:
@@ -70,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         except (sweep.SpecError, sweep.StoreError) as exc:
             return _fail(str(exc))
         except sweep.TaskError as exc:
-            print(f"fastrisk sweep: {exc} (finished tasks are kept; rerun to resume)", file=sys.stderr)
+            print(f"fastrisk sweep: error: {exc} (finished tasks are kept; rerun to resume)", file=sys.stderr)
             return 1
         except ImportError as exc:  # e.g. a Dask worker without fastrisk installed
             return _fail(f"{type(exc).__name__}: {exc} (every Dask worker needs fastrisk installed)")

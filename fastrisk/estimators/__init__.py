@@ -11,12 +11,9 @@ by centring, ``sample_weight``) and passes ``sklearn.utils.estimator_checks.chec
 
 from __future__ import annotations
 
-try:
-    import sklearn  # noqa: F401
-except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
-    raise ImportError(
-        "fastrisk.estimators needs scikit-learn (>= 1.6), an optional dependency: install it with "
-        "pip install \"fastrisk[sklearn]\"") from exc
+from .._extras import require
+
+require("fastrisk.estimators", "sklearn")  # scikit-learn (>= 1.6): one line naming the pip install
 
 from .linear import MinNormRegressor, RidgePathCV
 from .ntk import NTKRidge

@@ -43,7 +43,7 @@ def bulk_sums(lam, sq, mult, kappa, block, out):
     K = kappa.shape[0]
     ones = mult.shape[0] == 0
     nb = (m + block - 1) // block
-    part = np.zeros((nb, K, 4))
+    part = np.empty((nb, K, 4))  # every entry written below (np.zeros would compile a parfor of its own)
     for b in prange(nb):
         j0 = b * block
         j1 = min(m, j0 + block)

@@ -11,6 +11,7 @@ of neurons can be regenerated alone and no result depends on the block size. Wit
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 
@@ -51,7 +52,7 @@ def seed_entropy(seed) -> int:
             return int(seed.entropy)
         return int.from_bytes(seed.generate_state(4, np.uint32).tobytes(), "little")
     if seed is None:
-        return int(np.random.SeedSequence().entropy)
+        return cast(int, np.random.SeedSequence().entropy)  # a fresh SeedSequence's entropy is an int
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise TypeError(f"seed must be None, a non-negative int or a numpy SeedSequence, got {seed!r}")
     return int(seed)

@@ -148,7 +148,8 @@ def adversarial_risk(predictor, X_test: ArrayLike, eps: ArrayLike, *, f_star: Ar
     fs = _target(Z, f_star, theta_star)
     m, d = Z.shape
     L, E = predictor.L, eps.shape[0]
-    n = getattr(predictor, "n", d)
+    n = int(predictor.n if hasattr(predictor, "n") else d)
+    entropy: int | None = None  # the PGD random starts' seed
     if method == "pgd":
         if p not in (2.0, math.inf):
             raise ValueError(f"method='pgd' supports norm=2 or norm=inf, got norm={norm!r}")
@@ -164,7 +165,7 @@ def adversarial_risk(predictor, X_test: ArrayLike, eps: ArrayLike, *, f_star: Ar
         step_size = float(step_size)
         entropy = seed_entropy(seed)
     per_pt = np.empty((m, L, E))
-    width = 4 * n + 3 * d
+    width = 4 * n + 3 * int(d)
     if method == "first_order":
         per_row = L * width
     elif method == "fgsm":

@@ -78,6 +78,12 @@ class TwoLayerNTK:
             return None
         return self.width // 2 if self.symmetric_init else self.width
 
+    def _finite(self) -> tuple[int, int, int]:
+        """``(width, m_eff, entropy)`` of a finite-width network (callers have checked the width)."""
+        if self.width is None or self.entropy is None:
+            raise ValueError("a finite width is needed here (width=None is the analytic limit)")
+        return self.width, self.width // 2 if self.symmetric_init else self.width, self.entropy
+
     def gram(self, X: ArrayLike, X2: ArrayLike | None = None) -> np.ndarray:
         """NTK Gram (n, n2) of this network (see :func:`ntk_gram`)."""
         return ntk_gram(X, X2, train=self.train, width=self.width,
@@ -90,7 +96,8 @@ class TwoLayerNTK:
         if self.width is None:
             raise ValueError("init_params needs a finite width (width=None is the analytic limit)")
         d = check_positive_int(d, "d")
-        W, a = init_rows(self.entropy, d, 0, self.m_eff)
+        _, m_eff, entropy = self._finite()
+        W, a = init_rows(entropy, d, 0, m_eff)
         if self.symmetric_init:
             W = np.repeat(W, 2, axis=0)
             a = np.stack([a, -a], axis=1).reshape(-1)
@@ -101,13 +108,14 @@ class TwoLayerNTK:
         X = check_inputs(X, "X")
         if self.width is None or self.symmetric_init:
             return np.zeros(X.shape[0])
+        width, m_eff, entropy = self._finite()
         out = np.zeros(X.shape[0])
         X = np.ascontiguousarray(X, dtype=np.float64)
-        b = neuron_block(self.m_eff, X.shape[0])
-        for r0 in range(0, self.m_eff, b):
-            Wb, ab = init_rows(self.entropy, X.shape[1], r0, min(self.m_eff, r0 + b))
+        b = neuron_block(m_eff, X.shape[0])
+        for r0 in range(0, m_eff, b):
+            Wb, ab = init_rows(entropy, X.shape[1], r0, min(m_eff, r0 + b))
             out += np.maximum(X @ Wb.T, 0.0) @ ab
-        return out / math.sqrt(self.width)
+        return out / math.sqrt(width)
 
     def fit(self, X: ArrayLike, y: ArrayLike, lam: ArrayLike = 0.0) -> NTKRegressor:
         """Lazy-training (kernel ridge) predictors for every penalty, from one Gram + one eigh.
@@ -147,9 +155,10 @@ class NTKRegressor:
         self._mode = model.mode
         self._xn = _norms(self.X)
         if model.width is not None:
-            self._W, self._a = init_rows(model.entropy, self.d, 0, model.m_eff)
-            self._inv_m = 1.0 / model.m_eff
-            self._f0_scale = 0.0 if model.symmetric_init else 1.0 / math.sqrt(model.width)
+            width, m_eff, entropy = model._finite()
+            self._W, self._a = init_rows(entropy, self.d, 0, m_eff)
+            self._inv_m = 1.0 / m_eff
+            self._f0_scale = 0.0 if model.symmetric_init else 1.0 / math.sqrt(width)
         K = model.gram(self.X)
         self.path = KernelRidgePath(K, y - self.f0_train, lam, overwrite=True)
         del K

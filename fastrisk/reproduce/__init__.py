@@ -22,6 +22,10 @@ import os
 import shutil
 from pathlib import Path
 
+from .._extras import require
+
+require("fastrisk.reproduce", "sweep")  # its simulations are sweeps (figures need [plot], checked later)
+
 from ._common import ReproduceError, Summary, read_json, write_json
 from .report import ORDER, write_report
 

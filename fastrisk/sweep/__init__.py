@@ -21,6 +21,10 @@ import sys
 import time
 from collections.abc import Mapping
 
+from .._extras import require
+
+require("fastrisk.sweep", "sweep")  # pandas, pyarrow, tqdm: one line naming the pip install if missing
+
 from .executors import (
     DaskExecutor,
     PoolExecutor,
