@@ -14,6 +14,6 @@ from .runtime import set_threads, thread_info, threads
 
 __version__ = "0.1.0"
 
-__all__ = ["GaussianDesign", "IllConditionedWarning", "MissingExtraError", "RidgePath", "ridge_path_risks",
-           "ntk", "risk", "spectra", "theory", "ground_truth", "make_theta_star", "set_threads", "thread_info",
-           "threads", "__version__"]
+__all__ = ["GaussianDesign", "IllConditionedWarning", "MissingExtraError", "RidgePath",
+           "ridge_path_risks", "ntk", "risk", "spectra", "theory", "ground_truth", "make_theta_star",
+           "set_threads", "thread_info", "threads", "__version__"]

@@ -89,7 +89,7 @@ def _as_seed(kind: str, key: str, v) -> int:
         _fail(kind, f"{key} must be an integer >= 0, got {v!r}")
     if isinstance(v, str) and re.fullmatch(r"\s*\d+\s*", v):
         return int(v)
-    if isinstance(v, Integral) and v >= 0:
+    if isinstance(v, Integral) and int(v) >= 0:
         return int(v)
     _fail(kind, f"{key} must be an integer >= 0, got {v!r}")
 
@@ -151,6 +151,8 @@ def _default_normalise(kind: str) -> str:
 
 def _split_rel(v: str) -> tuple[float, str]:
     m = _REL.match(v)
+    if m is None:  # canonical texts always match (they come from _as_index)
+        raise ValueError(f"not a relative index: {v!r}")
     return (1.0 if m.group(1) is None else float(m.group(1))), m.group(2)
 
 

@@ -118,7 +118,7 @@ def sweep_spec(kind: str, ns, seeds: int, *, lam: list[float] | None = None,
     if lam is not None:
         path["lam"] = [float(v) for v in lam]
     else:
-        path["lam_n"] = dict(lam_n)
+        path["lam_n"] = dict(lam_n or {})
     spec: dict[str, Any] = {"model": "linear", "n": ns, "seeds": int(seeds), "noise": [NOISE],
                             "signal": float(signal), "path": path}
     if kind == "two_level":

@@ -77,8 +77,9 @@ def simulate_path(spectrum, theta_star, n: int, seed: int, lam, attacks, eps, *,
         else:
             path = RidgePath(*design.sample(n, seed=seed), lam)
     else:  # the Wishart route (issue 18): l2 risks from the tail's Wishart law
-        path = RidgePath.from_design(design, n, lam, seed=seed, tail=tail)
-    out = {"standard_risk": path.standard_risk(design)}
+        kw: dict = {"tail": tail}  # RidgePath.from_design's tail= arrives with the Wishart route
+        path = RidgePath.from_design(design, n, lam, seed=seed, **kw)
+    out: dict = {"standard_risk": path.standard_risk(design)}
     for norm, target in attacks:
         out[(float(norm), target)] = path.adversarial_risk(design, eps, norm=norm, target=target)
     return out

@@ -143,13 +143,13 @@ def _summary_rows(sim, th, cfg: Config):
         for e, eps in enumerate(cfg.eps):
             gt = float(gts[e])
             d = sim[(sim["n"] == n) & (sim["eps"] == eps)]
-            per_seed = []
+            seeds = []
             for _, g in d.groupby("seed"):
                 g = g.sort_values("lam")
                 h = harm(g["standard_risk"].to_numpy(), g["adversarial_risk"].to_numpy(), gt)
-                per_seed.append((h.min(), g["adversarial_risk"].min(), g["adversarial_risk"].iloc[0],
-                                 g["standard_risk"].iloc[0]))
-            per_seed = np.array(per_seed)
+                seeds.append((h.min(), g["adversarial_risk"].min(), g["adversarial_risk"].iloc[0],
+                              g["standard_risk"].iloc[0]))
+            per_seed = np.array(seeds)
             m = d.groupby("lam")[["standard_risk", "adversarial_risk"]].mean().sort_index()
             lam = m.index.to_numpy()
             R0m, Ram = m["standard_risk"].to_numpy(), m["adversarial_risk"].to_numpy()

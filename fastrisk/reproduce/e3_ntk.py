@@ -454,31 +454,31 @@ def plot(tab, orc, cfg: Config, base: Path) -> list[Path]:
     h = []
     if len(gd):
         g = gd.groupby("width")[["gap_to_finite_kernel", "gap_to_infinite_kernel"]].agg(["mean", "std"])
-        w = np.array(g.index, dtype=float)
+        widths = np.array(g.index, dtype=float)
         sl = gap_slopes(tab)
         for col, c, lab in (("gap_to_finite_kernel", C[0], "to the kernel interpolator at the same init"),
                             ("gap_to_infinite_kernel", C[2], "to the infinite-width NTK interpolator")):
-            ax.errorbar(w, g[(col, "mean")], yerr=g[(col, "std")].fillna(0), fmt="o", color=c, capsize=2)
+            ax.errorbar(widths, g[(col, "mean")], yerr=g[(col, "std")].fillna(0), fmt="o", color=c, capsize=2)
             v = sl[sl["gap"] == col]["slope"]
             h.append(Line2D([], [], color=c, marker="o", ls="", label=f"gap {lab} (mean +- sd)"))
             if len(v):
                 a = float(v.mean())
                 # the fitted rate, drawn through the geometric mean of the seed means
-                lx, ly = np.log(w).mean(), np.log(g[(col, "mean")]).mean()
-                ax.plot(w, np.exp(ly + a * (np.log(w) - lx)), "--", color=c, lw=1.2)
+                lx, ly = np.log(widths).mean(), np.log(g[(col, "mean")]).mean()
+                ax.plot(widths, np.exp(ly + a * (np.log(widths) - lx)), "--", color=c, lw=1.2)
                 h.append(Line2D([], [], color=c, ls="--", label=f"least-squares fit: slope {_ms(v)}"))
     ax.set_xscale("log")
     ax.set_yscale("log")
     F.plain_log_ticks(ax)
     if len(gd):
-        ax.set_xticks(w)  # ticks at the widths run (after plain_log_ticks: a fixed locator)
+        ax.set_xticks(widths)  # ticks at the widths run (after plain_log_ticks: a fixed locator)
     ax.set_xlabel("width m (neurons)")
     ax.set_ylabel(r"relative gap $\|f_{GD} - f_{kernel}\|_2 / \|f_{kernel}\|_2$ on test points")
     ax.set_title("lazy training: the GD-trained network approaches the kernel predictor")
     ax.legend(handles=h, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1, fontsize=6.5, frameon=False)
     ax = axes[1, 1]
     h = []
-    ws = []
+    ws = np.zeros(0)
     kinds = (("gd_network", "pgd", C[0], "o", "GD-trained network, PGD"),
              ("gd_network", "first_order", C[2], "s", "GD-trained network, first order (a.e. gradient)"),
              ("ntk_finite", "pgd", C[3], "^", "finite-width kernel interpolator, PGD"))

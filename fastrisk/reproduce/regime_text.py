@@ -77,7 +77,7 @@ def reading(ver) -> list[str]:
     n_pairs = ver.groupby(["spectrum", "theta_star"]).ngroups
     for (attack, sched), d in ver.groupby(["attack", "schedule"], sort=False):
         recs = d.to_dict("records")
-        by = {}
+        by: dict[str, list] = {}
         for r in recs:
             by.setdefault(category(r), []).append(r)
         bits = []
@@ -225,7 +225,7 @@ def _overlaps(th) -> list[str]:
                          for _, g in d.groupby("theta_star"))
                 if ok:
                     parent[_root(parent, b)] = _root(parent, a)
-        groups = {}
+        groups: dict[str, list] = {}
         for x in sch:
             groups.setdefault(_root(parent, x), []).append(x)
         for g in groups.values():

@@ -63,7 +63,7 @@ class _Atoms:
         self._exp = int(theta_exp)
         if self._exp:
             self.sig_t = np.ldexp(self.sig_t, 2 * self._exp)
-        self._pairs = None
+        self._pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.n_signal = int(self._sup_lam.size)
         self.p_plus = int(lp.size)
         self.lam_min = float(self.lam.min()) if lp.size else 0.0
@@ -324,7 +324,8 @@ def _solve(at: _Atoms, ell: np.ndarray, sigma2: float, need_kc: bool):
         kc, ell_min = 0.0, 0.0
     # lam == lam_min (the reported n * ell_min, passed back) is the threshold itself: compare with a few
     # ulps of slack so that the rounding of (n * ell_min) / n neither rejects it nor solves it as regular
-    at_min = (np.abs(ell - ell_min) <= 4.0 * np.finfo(np.float64).eps * abs(ell_min)) if need_kc else None
+    at_min = (np.abs(ell - ell_min) <= 4.0 * np.finfo(np.float64).eps * abs(ell_min)) if need_kc else \
+        np.zeros(L, dtype=bool)
     if need_kc:
         bad = (ell < ell_min) & ~at_min
         if np.any(bad):
