@@ -51,10 +51,13 @@ RADIUS_COLORS = {
 SERIES = ("#333333", "#7f7f7f", "#8c564b", "#b5a642", "#bdbdbd")
 
 
-def radius_color(r) -> str:
-    """The colour of an attack radius (a number such as 0.2) or a radius schedule name."""
+def radius_color(r, default: str | None = None) -> str:
+    """The colour of an attack radius (a number such as 0.2) or a radius schedule name; ``default`` for
+    a radius without one (KeyError when no default is given)."""
     key = r if isinstance(r, str) else f"{float(r):g}"
     if key not in RADIUS_COLORS:
+        if default is not None:
+            return default
         raise KeyError(f"no colour assigned to radius {r!r}; add it to RADIUS_COLORS")
     return RADIUS_COLORS[key]
 
