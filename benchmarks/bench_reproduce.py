@@ -3,7 +3,8 @@
 The target (issue 9): the whole ``fastrisk reproduce --quick`` within 5 minutes on 2 cores, the default size
 within an hour. ``time_quick`` runs one experiment into a fresh temporary directory (simulation through
 the sweep store with 2 local workers, theory, figure, report); ``peakmem_quick`` its peak memory (the
-radius theory reaches p = n^1.5 ~ 3 10^7 at n = 10^5). ``time_radius_theory`` is the theory part alone.
+regime map's theory reaches p = n^1.5 ~ 3 10^7 at n = 10^5). ``time_regime_theory`` is the theory part
+alone (every cell of the quick map).
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import tempfile
 from pathlib import Path
 
 from fastrisk import reproduce as rp
-from fastrisk.reproduce import radius
+from fastrisk.reproduce import regime
 
 from ._common import pin_blas_threads
 
 
 class Quick:
-    params = ["E1", "E2", "radius", "E3"]
+    params = ["E1", "E2", "regime", "E3"]
     param_names = ["experiment"]
     timeout = 1200.0
     number = 1
@@ -39,12 +40,15 @@ class Quick:
         rp.run(self.tmp / "out", only=name, quick=True, workers=2, progress=False)
 
 
-class RadiusTheory:
-    timeout = 600.0
+class RegimeTheory:
+    timeout = 900.0
 
     def setup(self):
         pin_blas_threads()
-        self.cfg = radius.config(True)
+        self.cfg = regime.config(True)
 
-    def time_radius_theory(self):
-        radius.theory_table(self.cfg)
+    def time_regime_theory(self):
+        regime.theory_table(self.cfg)
+
+    def peakmem_regime_theory(self):
+        regime.theory_table(self.cfg)

@@ -72,7 +72,10 @@ class SpectralGram:
                                      driver=driver)
         eps = np.finfo(s.dtype).eps
         smax = float(np.abs(s).max()) if g else 0.0
-        self.tol = config.RANK_RTOL * (rank_dim or g) * eps * smax
+        if s.dtype == np.float32:
+            self.tol = config.FLOAT32_RANK_RTOL * g * eps * smax
+        else:
+            self.tol = config.RANK_RTOL * (rank_dim or g) * eps * smax
         self.dtype = s.dtype
         self.s = s.astype(np.float64)
         self.U = U if U.dtype == np.float64 else U.astype(np.float64)

@@ -102,9 +102,10 @@ class GaussianDesign:
     """
 
     __slots__ = ("_cov", "_p", "_theta_star", "_noise", "_is_diagonal", "_factor", "_cov_key", "_key",
-                 "_compact", "_theta_tail")
+                 "_theta_key", "_compact", "_theta_tail")
     _cov: np.ndarray
     _cov_key: bytes
+    _theta_key: bytes
     _key: bytes
     _compact: FlatTail | None
     _theta_tail: float
@@ -158,10 +159,12 @@ class GaussianDesign:
         if self._compact is not None:
             c = self._compact
             self._cov_key = b"flat" + _digest(c.lead, np.array([c.tail, float(c.p)]))
+            self._theta_key = _digest(self._theta_star, np.array([self._theta_tail]))
             self._key = self._cov_key + _digest(self._theta_star,
                                                 np.array([self._theta_tail, self._noise]))
             return
         self._cov_key = _digest(self._cov)
+        self._theta_key = _digest(self._theta_star)
         self._key = self._cov_key + _digest(self._theta_star, np.array([self._noise]))
 
     def __getstate__(self):
@@ -229,6 +232,8 @@ class GaussianDesign:
     is_diagonal = property(lambda self: self._is_diagonal, doc="Whether Sigma is diagonal.")
     cov_key = property(lambda self: self._cov_key,
                        doc="Digest of the covariance (equal covariances, equal keys): a cache key.")
+    theta_key = property(lambda self: self._theta_key,
+                         doc="Digest of theta_star alone (designs that differ only in noise share it).")
     key = property(lambda self: self._key,
                    doc="Digest of the whole design (covariance, theta_star, noise): a cache key.")
 

@@ -31,7 +31,7 @@ from ._validation import (
     check_target,
     dual_exponent,
 )
-from .kernels import adversarial_closed_form
+from .kernels import adversarial_closed_form, adversarial_closed_form_targets
 from .kernels._threads import threads_for
 
 __all__ = [
@@ -46,6 +46,8 @@ __all__ = [
 
 #: ``E|Z|`` for ``Z ~ N(0, 1)``.
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+#: Entries per chunk of :func:`lq_norm` on long vectors.
+_NORM_CHUNK = 1 << 20
 
 
 def lq_norm(theta, q: float) -> float:
@@ -54,13 +56,25 @@ def lq_norm(theta, q: float) -> float:
     ``|theta|**q`` overflowing (1e200) nor underflowing (1e-200) changes the answer."""
     q = check_q(q)
     theta = as_float_array(theta, "theta", ndim=1, dtype=np.float64)
-    m = float(np.max(np.abs(theta))) if theta.size else 0.0
+    m = max(abs(float(theta.max())), abs(float(theta.min()))) if theta.size else 0.0
     if m == 0.0:
         return 0.0
     if math.isinf(q):
         return m
     scale = math.ldexp(1.0, math.frexp(m)[1])  # power of 2 just above max|theta|
-    return float(np.linalg.norm(theta / scale, ord=q)) * scale
+    if theta.size <= _NORM_CHUNK:
+        return float(np.linalg.norm(theta / scale, ord=q)) * scale
+    # long vectors (a dense theta* at p = 10^7): chunk by chunk, no temporary of length p
+    acc = 0.0
+    for i in range(0, theta.size, _NORM_CHUNK):
+        x = theta[i:i + _NORM_CHUNK] / scale
+        if q == 1.0:
+            acc += float(np.abs(x).sum())
+        elif q == 2.0:
+            acc += float(x @ x)
+        else:
+            acc += float(np.sum(np.abs(x) ** q))
+    return (acc if q == 1.0 else acc ** (1.0 / q)) * scale
 
 
 def optimal_perturbation(theta, eps: float, norm: float = 2, sign: float = 1.0) -> np.ndarray:
@@ -144,6 +158,22 @@ def moments_risk(m2, m1, b, eps) -> np.ndarray:
     with threads_for(out.size):
         adversarial_closed_form(m2, np.ascontiguousarray(m1, dtype=np.float64),
                                 np.ascontiguousarray(b, dtype=np.float64), eps, out)
+    return out
+
+
+def _closed_form_targets(R, b, eps, target, noise):
+    """:func:`_closed_form` for k targets: R, b (L, k), noise (k,) per target; shape (L, E, k)."""
+    m2 = R + noise[None, :] ** 2 if target == "noisy" else R
+    return moments_risk_targets(m2, SQRT_2_OVER_PI * np.sqrt(m2), b, eps)
+
+
+def moments_risk_targets(m2, m1, b, eps) -> np.ndarray:
+    """:func:`moments_risk` for k targets: m2, m1, b (L, k), eps (E,); shape (L, E, k). No validation."""
+    m2 = np.ascontiguousarray(m2, dtype=np.float64)
+    out = np.empty((m2.shape[0], eps.shape[0], m2.shape[1]))
+    with threads_for(out.size):
+        adversarial_closed_form_targets(m2, np.ascontiguousarray(m1, dtype=np.float64),
+                                        np.ascontiguousarray(b, dtype=np.float64), eps, out)
     return out
 
 

@@ -11,11 +11,10 @@ import pytest
 
 import fastrisk as fr
 from fastrisk import reproduce as rp
-from fastrisk import spectra
 from fastrisk import theory as T
 from fastrisk.cli import reproduce as cli_rep
 from fastrisk.reproduce import _common as C
-from fastrisk.reproduce import e1_minnorm, e2_tradeoff, radius
+from fastrisk.reproduce import e1_minnorm, e2_tradeoff, regime
 
 pytest.importorskip("matplotlib")
 
@@ -26,16 +25,17 @@ def tiny(monkeypatch):
     monkeypatch.setattr(e1_minnorm, "config", lambda quick: e1_minnorm.Config(ns=(40, 80), seeds=2))
     monkeypatch.setattr(e2_tradeoff, "config",
                         lambda quick: e2_tradeoff.Config(ns=(40, 80), seeds=2, n_lam=15))
-    monkeypatch.setattr(radius, "config", lambda quick: radius.Config(
-        theory_ns=(100, 1000, 10000), sim_ns=(40, 80), seeds=2, n_lam=15))
+    monkeypatch.setattr(regime, "config", lambda quick: regime.Config(
+        theory_ns=(100, 316, 1000), sim_ns=(60,), sim_seeds=1, spectra=("two_level",),
+        theta_stars=("e1", "power:a=1"), n_lam=60, sim_n_lam=20))
 
 
 @pytest.mark.slow
 def test_end_to_end_tiny_run_resumes_and_reports(tmp_path, tiny):
     out = tmp_path / "rep"
     figs = tmp_path / "docs"
-    done = rp.run(out, only="E1,E2,radius", quick=True, workers=1, progress=False, figures_dir=figs)
-    assert list(done) == ["E1", "E2", "radius"]
+    done = rp.run(out, only="E1,E2,regime", quick=True, workers=1, progress=False, figures_dir=figs)
+    assert list(done) == ["E1", "E2", "regime"]
     report = (out / "REPORT.md").read_text()
     for s in done.values():
         assert f"## {s.title}" in report
@@ -101,21 +101,6 @@ def test_e1_theory_respects_the_minnorm_lower_bound():
     assert r["norm2_sq"] == pytest.approx(33.4, abs=0.1)
 
 
-def test_radius_fixed_radius_harm_shrinks_with_n_as_the_theory_layer_says():
-    cfg = radius.Config(theory_ns=(1000, 10000), sim_ns=(40,), seeds=1, n_lam=10)
-    th = radius.theory_table(cfg)
-    fixed = th[(th["spectrum"] == "two_level") & (th["schedule"] == "gamma=+0")].set_index("n")["harm"]
-    # values quoted in the issue: 0.129 at n = 10^3, 0.080 at n = 10^4 (eps = 0.2)
-    assert fixed[1000] == pytest.approx(0.129, abs=2e-3)
-    assert fixed[10000] == pytest.approx(0.080, abs=2e-3)
-    # every schedule gives eps0 at n0, and the relative radius is eps_rel sqrt(tr Sigma)
-    for sc in radius.schedules():
-        assert radius.radius(sc, "two_level", radius.N0) == pytest.approx(radius.EPS0)
-    tr = lambda n: spectra.two_level(int(round(n**1.5)), math.sqrt(n) / round(n**1.5), tau=2.0).sum()  # noqa: E731
-    assert radius.radius("relative", "two_level", 4000) == pytest.approx(
-        radius.EPS0 * math.sqrt(tr(4000) / tr(1000)), rel=1e-12)
-
-
 def test_harm_matches_a_direct_evaluation_of_the_theory():
     cfg = e2_tradeoff.Config(ns=(300,), seeds=1, n_lam=50)
     th = e2_tradeoff.theory_paths(cfg)
@@ -144,6 +129,7 @@ def test_sweep_specs_describe_the_benign_instances():
 @pytest.mark.parametrize("argv, msg", [
     (["--only", "E1,E9"], "unknown experiment 'E9'"),
     (["--only", ","], "no experiment named"),
+    (["--only", "radius"], "the radius experiment is now part of the regime map: --only regime"),
 ])
 def test_cli_bad_experiment_names_exit_2_with_one_line(argv, msg, capsys, tmp_path):
     assert cli_rep.main(argv + ["--out", str(tmp_path / "x")]) == 2
@@ -331,3 +317,59 @@ def test_sigkill_midway_then_rerun_gives_the_uninterrupted_tables(tmp_path):
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "ref" / "E2" / "e2_summary.csv"),
                                   pd.read_csv(out / "E2" / "e2_summary.csv"))
+
+
+def test_e2_with_a_ground_truth_of_norm_2_and_the_consistent_target(tmp_path):
+    # the reproduction's code path computes R_eps(theta*) for its target (consistent: 0) and its norm,
+    # forms no ratio to a zero, and its simulated rows are the public API's for theta* = 2 e_1
+    cfg = e2_tradeoff.Config(ns=(40, 80), seeds=2, n_lam=12, theta_star="e1:scale=2", target="consistent")
+    s = e2_tradeoff.run(tmp_path, cfg=cfg, workers=1, progress=False)
+    tab = pd.read_csv(tmp_path / "E2" / "e2_summary.csv")
+    assert (tab["ground_truth_adversarial_risk"] == 0).all() and (tab["target"] == "consistent").all()
+    sim = pd.read_parquet(tmp_path / "E2" / "e2_tradeoff.parquet")
+    sim = sim[sim["source"] == "simulation"]
+    for r in tab.itertuples():
+        d = sim[(sim["n"] == r.n) & (sim["eps"] == r.eps)]
+        per_seed = [np.min(np.maximum(g["standard_risk"], g["adversarial_risk"]))
+                    for _, g in d.groupby("seed")]
+        np.testing.assert_allclose(r.harm, np.mean(per_seed), rtol=1e-12)  # harm with R_eps(theta*) = 0
+        assert r.oracle_best_adversarial_risk == 0.0  # theta* itself: R_0 = 0, no attack moves it
+    text = " ".join(s.findings)
+    assert "x the ground truth" not in text and "theta* = e1:scale=2.0" in s.setting
+    row = sim[(sim["n"] == 80) & (sim["seed"] == 1) & (sim["eps"] == 0.1)].sort_values("lam").iloc[3]
+    spec = C.spectrum_array("two_level", 80)
+    t = np.zeros(spec.size)
+    t[0] = 2.0
+    design = fr.GaussianDesign(spec, t, noise=1.0)
+    path = fr.RidgePath(*design.sample(80, seed=1), [row["lam"]])
+    np.testing.assert_allclose(row["standard_risk"], path.standard_risk(design)[0], rtol=1e-9)
+    np.testing.assert_allclose(row["adversarial_risk"],
+                               path.adversarial_risk(design, [0.1], target="consistent")[0, 0], rtol=1e-9)
+    # and the clean target with the same theta*: R_eps(theta*) = eps^2 ||theta*||^2 = 4 eps^2
+    cfg = e2_tradeoff.Config(ns=(40,), seeds=1, n_lam=12, theta_star="e1:scale=2")
+    s2 = e2_tradeoff.run(tmp_path / "clean", cfg=cfg, workers=1, progress=False)
+    tab = pd.read_csv(tmp_path / "clean" / "E2" / "e2_summary.csv")
+    np.testing.assert_allclose(tab["ground_truth_adversarial_risk"], 4 * tab["eps"] ** 2, rtol=1e-12)
+    np.testing.assert_allclose(tab["oracle_best_adversarial_risk"], 4 * tab["eps"] ** 2, rtol=1e-9)
+    assert s2.findings
+
+
+def test_e2_refuses_a_ground_truth_the_sweep_cannot_carry(tmp_path):
+    cfg = e2_tradeoff.Config(ns=(40,), seeds=1, n_lam=5, theta_star="dense:seed=1")
+    with pytest.raises(rp.ReproduceError, match="takes theta\\* = signal \\* e_1 only"):
+        e2_tradeoff.run(tmp_path, cfg=cfg, workers=1, progress=False)
+
+
+def test_e3_gap_slopes_are_least_squares_fits_per_seed():
+    from fastrisk.reproduce import e3_ntk
+
+    w = np.array([128, 256, 512, 1024])
+    rows = []
+    for seed, (a, b) in enumerate([(-0.7, -0.5), (-0.8, -0.45)]):
+        for m in w:
+            rows.append(dict(model="gd_network", method="pgd", seed=seed, width=m, eps=0.2,
+                             gap_to_finite_kernel=0.3 * m**a, gap_to_infinite_kernel=2.0 * m**b))
+    sl = e3_ntk.gap_slopes(pd.DataFrame(rows)).set_index(["seed", "gap"])["slope"]
+    assert sl[(0, "gap_to_finite_kernel")] == pytest.approx(-0.7) and sl[(1, "gap_to_infinite_kernel")] == \
+        pytest.approx(-0.45)
+    assert e3_ntk._ms(sl.xs("gap_to_finite_kernel", level="gap")) == "-0.75 +- 0.071"

@@ -67,8 +67,10 @@ def test_standard_risk_routes_match_direct(n, p, route):
     Theta = naive.ridge_coef(X, y, lam)
     ref = naive.excess_risk(Theta, design.cov, design.theta_star)
     np.testing.assert_allclose(rp.standard_risk(design), ref, rtol=1e-7, atol=1e-12)
-    if route is not None:
-        assert rp.last_route == route
+    if route is not None:  # taken, or refused by its accuracy check (n ~ p: X Sigma X^T ill-conditioned)
+        assert rp.last_route == route or (route == "gram" and "ill-conditioned" in rp.route_notes[route])
+    if route == "gram" and (n, p) == (53, 12):
+        assert rp.last_route == "gram"  # a well-conditioned design keeps the Sigma-Gram route
 
 
 @pytest.mark.parametrize("n,p", [(20, 60), (60, 20), (30, 30)])

@@ -490,7 +490,8 @@ def test_degenerate_inputs():
     eq = T.ridge_equivalent(np.ones(10), np.zeros(10), 0.0, 5, lam)  # no signal, no noise
     assert np.all(eq.risk == 0) and np.all(eq.norm2_sq == 0) and np.all(eq.norm_inf == 0)
     eq = T.ridge_equivalent(np.ones(10), np.ones(10), 0.0, 10, [0.0])  # p = n, noiseless: theta*
-    assert eq.risk[0] == 0 and eq.norm2_sq[0] == 10 and eq.norm1[0] == 10 and eq.norm_inf[0] == 1
+    assert eq.risk[0] == 0 and eq.norm2_sq[0] == 10 and eq.norm_inf[0] == 1
+    assert eq.norm1[0] == pytest.approx(10, rel=1e-15)  # ten equal coordinates: one atom of multiplicity 10
     eq = T.ridge_equivalent(np.array([2.0]), np.array([1.0]), 0.5, 3, [0.0])  # p = 1 < n: OLS
     assert eq.variance[0] == pytest.approx(0.25 / 2)
     # zero eigenvalues carry no risk; their signal is invisible to the estimator
@@ -593,3 +594,20 @@ def test_long_path_of_repeated_penalties(lam):
     one = T.ridge_equivalent(s, th, 0.5, 100, lam[:1])
     np.testing.assert_allclose(eq.norm_inf, one.norm_inf[0], rtol=1e-12)
     np.testing.assert_allclose(eq.norm1, one.norm1[0], rtol=1e-12)
+
+
+def test_sequence_norms_one_at_a_time():
+    s = fr.spectra.spiked(400, 5, tail=0.05)
+    th = _theta(400)
+    lam = np.array([0.0, 5.0, 50.0])
+    both = T.ridge_equivalent(s, th, 0.5, 100, lam)
+    one = T.ridge_equivalent(s, th, 0.5, 100, lam, sequence_norms="norm1")
+    other = T.ridge_equivalent(s, th, 0.5, 100, lam, sequence_norms="norm_inf")
+    np.testing.assert_array_equal(one.norm1, both.norm1)
+    np.testing.assert_array_equal(other.norm_inf, both.norm_inf)
+    assert np.all(np.isnan(one.norm_inf)) and np.all(np.isnan(other.norm1))
+    np.testing.assert_array_equal(T.adversarial_equivalent(s, th, 0.5, 100, lam, [0.1], norm=np.inf),
+                                  T.adversarial_equivalent(s, th, 0.5, 100, lam, [0.1], norm=np.inf,
+                                                           equivalent=both))
+    with pytest.raises(ValueError, match="sequence_norms must be"):
+        T.ridge_equivalent(s, th, 0.5, 100, lam, sequence_norms="norm2")

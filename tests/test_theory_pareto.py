@@ -142,3 +142,19 @@ def test_bad_arguments(kw, err):
     s, ts = _problem(0)
     with pytest.raises(err):
         T.pareto_frontier(s, ts, [0.1], **kw)
+
+
+@pytest.mark.parametrize("norm", [1.0, 2.0, np.inf, 3.5])
+def test_repeated_pairs_merge_exactly(norm):
+    # a flat tail with equal |theta*| (random signs): the coordinates sharing (s, |theta*|) are one atom
+    rng = np.random.default_rng(3)
+    s = np.concatenate([[1.5, 0.7, 0.7], np.full(40, 0.02)])
+    ts = np.concatenate([[0.9, -0.4, 0.4], 0.15 * np.where(rng.random(40) < 0.5, -1.0, 1.0)])
+    q = dual_exponent(norm)
+    eps = np.array([0.25])
+    f = T.pareto_frontier(s, ts, eps, norm=norm, n_levels=30)
+    for j, t in enumerate(f.mu):
+        th = naive_pareto_theta(s, ts, q, t) if np.isfinite(t) else np.zeros_like(ts)
+        R, A = adv_of(th, s, ts, 0.25, q)
+        np.testing.assert_allclose(f.standard_risk[j], R, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(f.adversarial_risk[j, 0], A, rtol=1e-10)

@@ -191,3 +191,18 @@ def test_scale_property(k, m, preset):
     normal = want > np.finfo(np.float64).tiny  # subnormal results carry fewer digits
     np.testing.assert_allclose(got.risk[normal], want[normal], rtol=1e-11)
     np.testing.assert_allclose(got.norm2_sq, np.ldexp(ref.norm2_sq, 2 * m), rtol=1e-11)
+
+
+def test_scale_ldexp_equals_numpy_ldexp_bit_for_bit():
+    # the fast product by 2^e must round like ldexp, subnormal results included
+    from fastrisk.theory import _scale
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.standard_normal(1000) * 10.0 ** rng.uniform(-300, 300, 1000),
+                        [0.0, -0.0, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308]])
+    for e in [0, 1, -1, 7, -52, -600, -1022, 1023, -1074, -1100, 1100, 3000, -3000]:
+        with np.errstate(over="ignore", under="ignore"):
+            want = np.ldexp(x, e)
+        np.testing.assert_array_equal(_scale.ldexp(x, e), want, err_msg=f"e = {e}")
+    assert _scale.ldexp(x, 0) is x  # no copy at e = 0
+    assert _scale.ldexp(3.0, -1) == 1.5

@@ -126,7 +126,7 @@ def test_stream_shares_leading_columns_and_noise():
     np.testing.assert_array_equal(path._tail.XS, X[:, :3])  # bit for bit: the same child streams
     # the labels differ from the explicit ones only through the tail's contribution (theta* has none)
     z = (y - X @ ts) / 0.7
-    zw = (path.spec.U @ path._c - X[:, :3] @ ts[:3]) / 0.7
+    zw = (path.spec.U @ path._c[:, 0] - X[:, :3] @ ts[:3]) / 0.7
     np.testing.assert_allclose(zw, z, atol=1e-10)
     # a seed is a seed: int and SeedSequence agree, block changes nothing
     a = fr.RidgePath.from_design(design, n, [0.0, 1.0], seed=np.random.SeedSequence(11), tail="wishart",
@@ -339,3 +339,63 @@ def test_memory_estimate_bounds_the_traced_peak(n):
         tracemalloc.stop()
     est = _wishart.estimate_bytes(n, lam.size, s.m)
     assert 0.5 * est < peak <= est  # an upper estimate, and not a wild one
+
+
+def _injected_multi(designs, n, lam, seed):
+    """The Wishart path of several designs on the tail Gram and columns of the explicit X."""
+    X, _ = designs[0].sample(n, seed)
+    c0, _ = mode_structure(designs[0].cov)
+    mask = designs[0].cov == c0
+    XT = X[:, mask]
+    Q = _wishart._tail_basis([d.theta_star[mask] for d in designs])
+    if Q.shape[1] == 0:
+        Q = np.eye(XT.shape[1])[:, :1]
+    G = XT @ Q
+    return _wishart.build_from_design(fr.RidgePath, designs, n, lam, seed, tail_gram=XT @ XT.T - G @ G.T,
+                                      tail_column=G)
+
+
+def test_several_targets_equal_the_explicit_route_given_the_tail_gram():
+    n, p = 36, 800
+    cov = spectra.two_level(p, n**0.5 / p, tau=2.0)
+    t1 = _theta("tail_sparse", cov, None)
+    t2 = _theta("dense", cov, np.random.default_rng(3))  # another tail direction: r = 2
+    designs = [fr.GaussianDesign(cov, t1, noise=0.5), fr.GaussianDesign(cov, t1, noise=2.0),
+               fr.GaussianDesign(cov, t2, noise=1.0)]
+    lam = _lam(n)
+    ref = fr.RidgePath.from_design(designs, n, lam, seed=6)
+    got = _injected_multi(designs, n, lam, 6)
+    assert got._tail.r == 2 and got.n_targets == 3 and got.multi_target
+    for target in TARGETS:
+        a = got.adversarial_risk(designs, EPS, target=target)
+        assert a.shape == (40, EPS.size, 3)
+        assert _rel(a, ref.adversarial_risk(designs, EPS, target=target)) < 1e-10, target
+    assert _rel(got.standard_risk(designs), ref.standard_risk(designs)) < 1e-10
+    assert _rel(got.standard_risk_noise_avg(designs), ref.standard_risk_noise_avg(designs)) < 1e-10
+    assert _rel(got.norm2_sq_noise_avg(designs), ref.norm2_sq_noise_avg(designs)) < 1e-10
+    assert _rel(got.norm(2), ref.norm(2)) < 1e-10
+    # one design, noise averages too
+    one = _injected(designs[0], n, lam, 6)
+    ref1 = fr.RidgePath.from_design(designs[0], n, lam, seed=6)
+    assert _rel(one.standard_risk_noise_avg(designs[0]), ref1.standard_risk_noise_avg(designs[0])) < 1e-10
+    assert _rel(one.norm2_sq_noise_avg(designs[0]), ref1.norm2_sq_noise_avg(designs[0])) < 1e-10
+
+
+def test_noise_levels_fold_onto_one_wishart_draw():
+    n = 50
+    s = spectra.two_level(10**8, 1e-6, tau=2.0, compact=True)
+    lead = np.eye(s.m)[0]
+    designs = [fr.GaussianDesign(s, lead, noise=sd, theta_tail_norm=0.4) for sd in (0.0, 0.5, 2.0)]
+    lam = _lam(n)
+    folded = fr.RidgePath.from_design(designs, n, lam, seed=2, tail="wishart")
+    for t, d in enumerate(designs):  # column t is the one-design path of designs[t] on the same draw
+        one = fr.RidgePath.from_design(d, n, lam, seed=2, tail="wishart")
+        for target in TARGETS:
+            assert _rel(folded.adversarial_risk(designs, EPS, target=target)[:, :, t],
+                        one.adversarial_risk(d, EPS, target=target)) < 1e-10
+    # another compact tail norm rides on the same direction; a design of another covariance does not
+    other = fr.GaussianDesign(s, 0.5 * lead, noise=1.0, theta_tail_norm=3.0)
+    assert folded.standard_risk([other] * 3).shape == (40, 3)
+    with pytest.raises(ValueError, match="share one covariance"):
+        fr.RidgePath.from_design([designs[0], fr.GaussianDesign(spectra.spiked(10**8, 2, compact=True),
+                                                                 np.ones(2))], n, lam, seed=0, tail="wishart")

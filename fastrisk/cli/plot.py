@@ -57,7 +57,9 @@ def trade_off_figure(res: dict):
     R, adv, eps = res["standard_risk"], res["adversarial_risk"], res["eps"]
     gt = res["ground_truth_adversarial_risk"]
     orc = th["_oracle_frontier"]
-    colors = [f"C{k % 10}" for k in range(len(eps))]
+    from ..reproduce.figures import radius_color  # the package's one colour per radius
+
+    colors = [radius_color(ev, default=f"C{(k + 3) % 10}") for k, ev in enumerate(eps)]
     pname = c["norm_label"]
 
     fig = Figure(figsize=(12.5, 5.2), layout="constrained")

@@ -2,7 +2,7 @@
 
 ::
 
-    fastrisk reproduce [--quick] [--out DIR] [--only E1,E2,radius,E3] [--workers N]
+    fastrisk reproduce [--quick] [--out DIR] [--only E1,E2,regime,E3] [--workers N]
                        [--scheduler ADDRESS] [--no-progress] [--figures-dir DIR]
 
 Simulations run through :mod:`fastrisk.sweep` (resumable: rerun the same command to finish an interrupted
@@ -36,7 +36,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
                     help="output directory (new, empty, or an earlier run of the same size to resume; "
                          "default: %(default)s)")
     ap.add_argument("--only", default=None, metavar="NAMES",
-                    help="comma-separated experiments to run: E1,E2,radius,E3 (default: all)")
+                    help="comma-separated experiments to run: E1,E2,regime,E3 (default: all)")
     ap.add_argument("--workers", type=_pos_int, default=None, metavar="N",
                     help="local worker processes of the sweeps (default: the machine's cores)")
     ap.add_argument("--scheduler", default=None, metavar="ADDRESS",

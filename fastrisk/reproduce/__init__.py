@@ -7,7 +7,8 @@ its theory overlay, its figure and the sentences the report prints:
 
 - :mod:`.e1_minnorm` (E1): the min-norm interpolator, benign yet adversarially vulnerable;
 - :mod:`.e2_tradeoff` (E2): the ridge trade-off, oracle frontier, harm and product;
-- :mod:`.radius` (radius): how the answer depends on the radius scaling with n;
+- :mod:`.regime` (regime): the regime map -- where the trade-off stays strict, grows or fades as n grows
+  to 10^5, per attack, radius scaling, target and ground truth (it replaces the radius experiment);
 - :mod:`.e3_ntk` (E3): the same story for the two-layer NTK model in lazy training.
 
 Output layout: ``DIR/REPORT.md``, ``DIR/reproduce.json`` (what this directory holds) and one folder per
@@ -36,9 +37,9 @@ FORMAT = 1
 
 
 def _modules():
-    from . import e1_minnorm, e2_tradeoff, e3_ntk, radius
+    from . import e1_minnorm, e2_tradeoff, e3_ntk, regime
 
-    return {"E1": e1_minnorm, "E2": e2_tradeoff, "radius": radius, "E3": e3_ntk}
+    return {"E1": e1_minnorm, "E2": e2_tradeoff, "regime": regime, "E3": e3_ntk}
 
 
 #: Experiment names accepted by ``--only`` (case-insensitive), in run order.
@@ -56,6 +57,8 @@ def parse_only(only: str | list[str] | None) -> list[str]:
         key = str(it).strip().lower()
         if not key:
             continue
+        if key == "radius" and "regime" in canon:
+            raise ReproduceError("the radius experiment is now part of the regime map: --only regime")
         if key not in canon:
             raise ReproduceError(f"unknown experiment {str(it).strip()!r}; "
                                  f"choose from {', '.join(EXPERIMENTS)}")
@@ -104,7 +107,7 @@ def run(out: str | os.PathLike, *, only=None, quick: bool = False, workers: int 
     out : path-like
         Output directory (new, empty, or an earlier run of the same size, which is resumed).
     only : str or list of str, optional
-        Experiment names (``"E1,E2,radius,E3"``); default all.
+        Experiment names (``"E1,E2,regime,E3"``); default all.
     quick : bool
         Smaller n and fewer seeds (same shapes of curves): a few minutes on 2 cores.
     workers, client

@@ -4,10 +4,14 @@ The spectra are those of the main ``fastrisk`` job, each with the benign scaling
 Lugosi and Tsigler (2020, Thm 6) as a function of n:
 
 - ``two_level``: ``lambda_j = exp(-j / 2) + low``, ``p = round(n^1.5)``, ``low * p = n^0.5``;
-- ``bllt_log``: ``lambda_k = 1 / (k ln^2(k + 1))`` truncated at ``p = 20 n``.
+- ``bllt_log``: ``lambda_k = 1 / (k ln^2(k + 1))`` truncated at ``p = 20 n``;
+- ``spiked`` (the regime map): 10 spikes of 1 and a flat tail of mass ``n^0.5`` over ``p = round(n^1.5)``
+  coordinates (``tail * (p - 10) = n^0.5``), the spiked form of two_level's benign scaling.
 
-Ground truth ``theta* = e_1`` (so ``|theta*|_q = 1`` for every q and the ground truth's clean adversarial
-risk is ``eps^2``), label noise ``sigma = 1``.
+Ground truth: by default ``theta* = e_1`` (label noise ``sigma = 1``), but every experiment takes any
+ground truth of :mod:`fastrisk.ground_truth`, and the ground truth's adversarial risk is always computed
+for its target and attack norm (:func:`ground_truth_risk`: ``eps^2 ||theta*||_q^2`` for the clean target,
+0 for the consistent one), never assumed; a ratio to it is formed only where it is positive.
 """
 
 from __future__ import annotations
@@ -24,12 +28,16 @@ import numpy as np
 from .. import spectra
 from .._files import atomic_write
 
-__all__ = ["SPECTRA", "spectrum_setting", "spectrum_array", "theta_star", "Summary", "write_table",
-           "write_json", "read_json", "NOISE", "SIGNAL", "ReproduceError", "sweep_spec", "sweep_specs"]
+__all__ = ["SPECTRA", "REGIME_SPECTRA", "spectrum_setting", "spectrum_array", "theta_star", "Summary",
+           "write_table", "write_json", "read_json", "NOISE", "SIGNAL", "ReproduceError", "sweep_spec",
+           "sweep_specs", "ground_truth_risk", "ratio_or_nan", "sweep_signal"]
 
 NOISE = 1.0
 SIGNAL = 1.0
 SPECTRA = ("two_level", "bllt_log")
+#: The spectra of the regime map: flat tails, which the theory reaches at n = 10^5.
+REGIME_SPECTRA = ("two_level", "spiked")
+N_SPIKES = 10
 
 
 class ReproduceError(ValueError):
@@ -43,7 +51,10 @@ def spectrum_setting(kind: str, n: int) -> tuple[int, dict[str, Any]]:
         return p, {"low": math.sqrt(n) / p, "tau": 2.0}
     if kind == "bllt_log":
         return 20 * n, {"beta": 2.0}
-    raise ReproduceError(f"unknown spectrum {kind!r}; expected one of {SPECTRA}")
+    if kind == "spiked":
+        p = max(int(round(n**1.5)), N_SPIKES + 1)
+        return p, {"n_spikes": N_SPIKES, "spike": 1.0, "tail": math.sqrt(n) / (p - N_SPIKES)}
+    raise ReproduceError(f"unknown spectrum {kind!r}; expected one of {SPECTRA + ('spiked',)}")
 
 
 def spectrum_array(kind: str, n: int) -> np.ndarray:
@@ -59,8 +70,41 @@ def theta_star(p: int) -> np.ndarray:
     return t
 
 
+def sweep_signal(spec: str, who: str) -> float:
+    """The sweep's ``signal`` for a ground truth an experiment simulates through the sweep layer, which
+    carries ``theta* = signal * e_1`` only (until the sweep spec takes ``[[theta_star]]``): an ``e1``
+    ground truth with ``normalise`` l2 or none gives its scale; anything else is a ReproduceError."""
+    from ..ground_truth import resolve_theta_star
+
+    gt = resolve_theta_star(spec)
+    if gt.kind != "e1" or gt.normalise == "sigma":
+        raise ReproduceError(f"{who} simulates through the sweep layer, which takes theta* = signal * e_1 "
+                             f"only; got theta_star {gt.describe()!r} (the regime map simulates any "
+                             "ground truth)")
+    return gt.scale
+
+
+def ground_truth_risk(theta_star, eps, norm: float = 2.0, target: str = "clean",
+                      noise: float = NOISE) -> np.ndarray:
+    """The ground truth's own adversarial risk (E,), computed for its target and attack norm.
+
+    Clean: ``eps^2 ||theta*||_q^2`` (q the dual exponent); consistent: 0; noisy: the Gaussian closed
+    form with ``R_0 = 0`` (``fastrisk.risk.ground_truth_adversarial_risk``)."""
+    from ..risk import ground_truth_adversarial_risk
+
+    return ground_truth_adversarial_risk(theta_star, eps, norm=norm, target=target, noise=noise)
+
+
+def ratio_or_nan(num, den):
+    """``num / den`` where ``den > 0``, NaN where the ground truth's risk is 0: a ratio to 0 is never
+    formed (the consistent target, eps = 0)."""
+    num, den = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
 def sweep_spec(kind: str, ns, seeds: int, *, lam: list[float] | None = None,
-               lam_n: dict | None = None, eps, norm, target=("clean",)) -> dict:
+               lam_n: dict | None = None, eps, norm, target=("clean",), signal: float = SIGNAL) -> dict:
     """A :func:`fastrisk.sweep.run` spec of the benign instance of ``kind`` at every n of ``ns``.
 
     ``two_level`` is one grid over n (``p_exponent = 1.5`` and the scaled ``low = n^0.5 / p``);
@@ -74,9 +118,9 @@ def sweep_spec(kind: str, ns, seeds: int, *, lam: list[float] | None = None,
     if lam is not None:
         path["lam"] = [float(v) for v in lam]
     else:
-        path["lam_n"] = dict(lam_n)
+        path["lam_n"] = dict(lam_n or {})
     spec: dict[str, Any] = {"model": "linear", "n": ns, "seeds": int(seeds), "noise": [NOISE],
-                            "signal": SIGNAL, "path": path}
+                            "signal": float(signal), "path": path}
     if kind == "two_level":
         spec["p_exponent"] = [1.5]
         spec["spectrum"] = [{"kind": kind, "name": kind, "low": {"n_power": 0.5, "p_power": -1.0},
@@ -113,6 +157,10 @@ class Summary:
     figures: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: Markdown blocks (a table, a caption) printed after the findings, before the figures.
+    sections: list[str] = field(default_factory=list)
+    #: One caption per PNG figure (same order), printed under it; may be empty.
+    captions: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -29,3 +29,57 @@ def simulate(specs: dict[str, dict], root: Path, *, workers=None, client=None, p
         df["setting"] = key
         frames.append(df)
     return pd.concat(frames, ignore_index=True)
+
+
+#: How the reproduction's direct simulations draw the design: ``"explicit"`` (X drawn block by block,
+#: :meth:`fastrisk.RidgePath.from_design`). When the Wishart route of flat-tail designs lands
+#: (``RidgePath.from_design(..., tail="wishart")``), switching this one name moves every direct
+#: simulation to it (its l2 risks; l_inf attacks stay on the explicit route).
+SIM_TAIL = "explicit"
+#: From this many entries of X (n * p) on, the design is streamed rather than held (512 MiB of float64).
+STREAM_ENTRIES = 1 << 26
+
+
+def simulate_path(spectrum, theta_star, n: int, seed: int, lam, attacks, eps, *, noise: float = 1.0,
+                  tail: str | None = None):
+    """One simulated ridge path and its risks for every attack and radius: the reproduction's one entry
+    to direct simulation (any ground truth; the sweep layer carries theta* = signal e_1 only).
+
+    Parameters
+    ----------
+    spectrum, theta_star : numpy.ndarray (p,)
+        The diagonal Sigma and the ground truth (from :mod:`fastrisk.ground_truth`).
+    n, seed : int
+        The sample is ``GaussianDesign(spectrum, theta_star, noise).sample(n, seed=seed)``.
+    lam : array_like (L,)
+        Unnormalised penalties.
+    attacks : sequence of (norm, target)
+        E.g. ``[(2, "clean"), (2, "consistent"), (inf, "clean")]``.
+    eps : array_like (E,)
+        Radii (absolute), the same for every attack.
+    tail : {"explicit", "wishart"}, optional
+        Default :data:`SIM_TAIL`.
+
+    Returns
+    -------
+    dict
+        ``standard_risk`` (L,) and, per attack ``(norm, target)``, ``adversarial_risk`` (L, E).
+    """
+    from ..design import GaussianDesign
+    from ..ridge import RidgePath
+
+    tail = SIM_TAIL if tail is None else tail
+    design = GaussianDesign(spectrum, theta_star, noise=noise)
+    p = design.p
+    if tail == "explicit":
+        if n * p >= STREAM_ENTRIES:
+            path = RidgePath.from_design(design, n, lam, seed=seed)
+        else:
+            path = RidgePath(*design.sample(n, seed=seed), lam)
+    else:  # the Wishart route (issue 18): l2 risks from the tail's Wishart law
+        kw: dict = {"tail": tail}  # RidgePath.from_design's tail= arrives with the Wishart route
+        path = RidgePath.from_design(design, n, lam, seed=seed, **kw)
+    out: dict = {"standard_risk": path.standard_risk(design)}
+    for norm, target in attacks:
+        out[(float(norm), target)] = path.adversarial_risk(design, eps, norm=norm, target=target)
+    return out

@@ -19,7 +19,7 @@ from ._common import read_json
 __all__ = ["write_report", "ORDER"]
 
 #: Experiments in report order.
-ORDER = ("E1", "E2", "radius", "E3")
+ORDER = ("E1", "E2", "regime", "E3")
 
 _CONVENTIONS = """\
 Conventions (fixed across fastrisk): ridge objective `||y - X theta||^2 + lam ||theta||^2` with the
@@ -27,7 +27,12 @@ unnormalised `lam` (`lam / n` is the normalised penalty; `lam = 0` is the min-no
 risk `R_0 = ||theta - theta*||_Sigma^2` (excess risk, noise excluded); clean-target adversarial risk
 `R_eps = E max_{||delta||_p <= eps} ((x + delta)^T theta - x^T theta*)^2` with an absolute radius eps in the
 units of x, computed exactly for Gaussian x as `a^2 + 2 sqrt(2/pi) eps a b + eps^2 b^2`
-(`a^2 = R_0`, `b = ||theta||_q`, 1/p + 1/q = 1). The ground truth theta* = e_1 has `R_eps(theta*) = eps^2`.
+(`a^2 = R_0`, `b = ||theta||_q`, 1/p + 1/q = 1). The ground truth's own adversarial risk is computed for
+its target and norm: `eps^2 ||theta*||_q^2` (clean; `eps^2` for theta* = e_1), 0 (consistent: perturbations
+orthogonal to theta*), and a ratio to it is reported only where it is positive. The harm of a ridge path is
+`H = min_lam max(R_0, R_eps - R_eps(theta*))` (0 only at theta* itself; at most `theta*^T Sigma theta*`,
+the value of theta = 0); a best penalty on the edge of its grid is reported as a bound, never as an
+optimum.
 Theory lines are deterministic equivalents of the ridge path (effective regularisation kappa; Hastie et
 al. 2022, arXiv:1903.08560; Cheng & Montanari 2022, arXiv:2210.08571; Bach 2024, arXiv:2303.01372), with
 l_inf attacks through the Gaussian sequence model for `E ||theta_hat||_1` (Han & Xu 2023, arXiv:2307.02044).
@@ -58,9 +63,13 @@ def write_report(out: str | os.PathLike, *, size: str) -> Path:
         parts.append("**What the numbers show.**\n")
         parts.extend(f"- {line}" for line in s["findings"])
         parts.append("")
-        for fig in s["figures"]:
-            if fig.endswith(".png"):
-                parts.append(f"![{s['title']}]({fig})\n")
+        for block in s.get("sections", []):
+            parts.append(block.rstrip() + "\n")
+        caps = list(s.get("captions", []))
+        for k, fig in enumerate(f for f in s["figures"] if f.endswith(".png")):
+            parts.append(f"![{s['title']}]({fig})\n")
+            if k < len(caps) and caps[k]:
+                parts.append(f"*{caps[k]}*\n")
         files = [fig for fig in s["figures"] if not fig.endswith(".png")] + list(s["tables"])
         parts.append("Files: " + ", ".join(f"`{x}`" for x in files)
                      + f". Computed in {s['seconds']:.0f} s.\n")

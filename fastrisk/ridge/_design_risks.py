@@ -47,7 +47,8 @@ def design_path_risks(design: GaussianDesign, n: int, lam: ArrayLike, seed, eps:
     -------
     dict with the keys of :func:`fastrisk.ridge_path_risks`: ``lam`` (L,), ``eps`` (E,),
     ``standard_risk`` (L,), ``norm2`` (L,) = ``||theta||_2``, ``dual_norm`` (L,) = the norm the attack
-    sees, ``adversarial_risk`` (L, E), ``ground_truth_adversarial_risk`` (E,), ``df`` (L,).
+    sees, ``adversarial_risk`` (L, E), ``ground_truth_adversarial_risk`` (E,), ``df`` (L,),
+    ``accuracy_bound`` (L,).
 
     Examples
     --------
@@ -83,4 +84,5 @@ def design_path_risks(design: GaussianDesign, n: int, lam: ArrayLike, seed, eps:
         "adversarial_risk": adv,
         "ground_truth_adversarial_risk": gt,
         "df": path.df(),
+        "accuracy_bound": path.accuracy_bound(),
     }

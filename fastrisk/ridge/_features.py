@@ -52,9 +52,15 @@ def sigma_times(sigma: np.ndarray, Z: np.ndarray) -> np.ndarray:
 
 
 def mode_structure(sigma: np.ndarray) -> tuple[float, np.ndarray]:
-    """Write a diagonal Sigma as ``c I + diag(delta on S)``: returns (c, S) with c the commonest value."""
+    """Write a diagonal Sigma as ``c I + diag(delta on S)``: returns (c, S) with c the commonest value,
+    unless that value is above the smallest and held by fewer than half of the features (a few equal
+    spikes over a tail of distinct values): then c is the smallest value, so that every delta is
+    >= 0 and ``c ||theta - theta*||^2 + sum_S delta_j D_j^2`` never cancels."""
     vals, counts = np.unique(sigma, return_counts=True)
-    c = float(vals[np.argmax(counts)])
+    i = int(np.argmax(counts))
+    if i > 0 and 2 * counts[i] < sigma.size:
+        i = 0
+    c = float(vals[i])
     return c, np.flatnonzero(sigma != c)
 
 
@@ -115,10 +121,11 @@ class Features:
         return out
 
     def xt_times(self, v: np.ndarray) -> np.ndarray:
-        """``X.T @ v`` (p,) in float64, from the held X or regenerated blocks."""
+        """``X.T @ v`` (p,) or (p, k) in float64 for v (n,) or (n, k), from the held X or regenerated
+        blocks."""
         if self.X is not None:
             return xtv(self.X, v)
-        out = np.empty(self.p)
+        out = np.empty((self.p,) + v.shape[1:])
         for j0, j1, xb in self.blocks("this computation"):
             out[j0:j1] = xb.T.astype(np.float64, copy=False) @ v
         return out
@@ -214,6 +221,8 @@ class CentredFeatures(Features):
 
     def xt_times(self, v: np.ndarray) -> np.ndarray:
         vw = self._rows(v)
+        if vw.ndim == 2:  # (n, k): one column per target
+            return self.X.T @ vw - self.x_off[:, None] * vw.sum(axis=0)
         return self.X.T @ vw - self.x_off * float(np.sum(vw))
 
     def cols(self, S: np.ndarray, what: str) -> np.ndarray:

@@ -30,14 +30,20 @@ Random stream (``ss`` the SeedSequence of ``seed``; children by spawn key, as in
               design.sample(n, seed)[0][:, S] bit for bit; a compact design's leading
               coordinates are those of design.expanded())
     (1,)      the label noise, as design.sample
-    (4, 0)    g: n standard normals
+    (4, 0)    g_1, ..., g_r: r blocks of n standard normals
     (4, 1)    the Bartlett diagonal: chi-square variates with d - n + 1 + i degrees of freedom, i = 0..n-1
     (4, 2)    the Bartlett off-diagonal: row i, columns i+1..n-1, for i = 0..n-1 in order
               (d < n: Z_0, (n, d), row by row)
 
-with ``d = p_T - 1``. The tail part of theta* is carried along one direction: that of the design the
-path was drawn from, or (when it has none) of the first design asked about that has one; a design
-with another tail direction, or another covariance, is refused.
+with ``d = p_T - r`` (r = 1 for one design). Several targets (a list of designs sharing the
+covariance, as for the explicit route) whose theta* have tail parts spanning r directions draw r such
+columns ``g_1..g_r`` (the first n numbers of ``(4, 0)`` are ``g_1``, the next n ``g_2``, ...) and
+``Z_0 Z_0^T ~ Wishart(p_T - r, I_n)``. The carried directions are those of the designs the path was
+drawn from (an orthonormal basis of their tail parts; a compact design's tail part lies on one fixed
+direction); a later design whose tail part leaves their span is refused, except that a path drawn
+with no tail part at all carries the first one it is asked about (chosen independently of the draw,
+so still exact in law). A design with another covariance is refused. The risks are in
+:mod:`fastrisk.ridge._wishart_risks`.
 """
 
 from __future__ import annotations
@@ -52,16 +58,13 @@ import scipy.linalg.lapack as slapack
 from .. import config
 from .._spectral import SpectralGram
 from .._validation import check_lam, check_positive_int
-from ..design import _as_design, _check_float_dtype, _child, as_seed_sequence
-from ._build import _warn_ill_conditioned, check_gram_scale, setup
+from ..design import _check_float_dtype, _child, as_seed_sequence
+from ._build import _design_list, _warn_ill_conditioned, check_gram_scale, setup
 from ._features import Features, mode_structure
-from ._norms import consistent_norm, ensure_norms
-from ._passes import W
-from ._routes import _colwise_sumsq
-from ._truth import REMAINDER_RTOL, error_weights, remainder, truth_from
+from ._targets import Targets
 
-__all__ = ["TAIL_KEY", "TailFeatures", "build_from_design", "check_tail", "refuse", "standard_risk",
-           "dual_norm", "wishart_gram", "estimate_bytes"]
+__all__ = ["TAIL_KEY", "TailFeatures", "build_from_design", "check_tail", "refuse", "wishart_gram",
+           "estimate_bytes"]
 
 #: First spawn key of the Wishart route's own random numbers (see the module docstring).
 TAIL_KEY = 4
@@ -85,9 +88,10 @@ def check_tail(tail, design) -> str:
     latter)."""
     if tail not in ("explicit", "wishart"):
         raise ValueError(f"tail must be 'explicit' or 'wishart', got {tail!r}")
-    if tail == "explicit" and getattr(design, "compact", None) is not None:
-        raise TypeError(f"a compact design ({design.compact!r}) needs tail='wishart': the explicit route "
-                        "draws X, n x p")
+    for d in design if isinstance(design, (list, tuple)) else [design]:
+        if tail == "explicit" and getattr(d, "compact", None) is not None:
+            raise TypeError(f"a compact design ({d.compact!r}) needs tail='wishart': the explicit route "
+                            "draws X, n x p")
     return tail
 
 
@@ -136,20 +140,22 @@ def tail_view(design) -> TailView:
 
 class TailFeatures(Features):
     """Feature source of a tail='wishart' path: the columns S held, the tail known only through its
-    Gram (folded into the path) and its column ``X_T u`` along theta*'s tail direction.
+    Gram (folded into the path) and its columns ``G = X_T [u_1 .. u_r]`` along the carried directions
+    of theta*'s tail parts.
 
     Every product with X itself is refused (:func:`refuse`); ``cols`` serves the columns S.
     """
 
-    def __init__(self, n: int, p: int, dtype, view: TailView, XS: np.ndarray, xu: np.ndarray,
-                 direction: np.ndarray | None):
+    def __init__(self, n: int, p: int, dtype, view: TailView, XS: np.ndarray, r: int,
+                 basis: np.ndarray | None):
         super().__init__(None, None, n, p, dtype)
         self.view = view
         self.XS = XS  # (n, |S|) float64
-        self.xu = xu  # (n,) X_T u = sqrt(c0) g
-        self.direction = direction  # u on the tail coordinates (designs with length-p arrays), or None
-        self._carried = {}
-        self._truths = {}
+        self.r = r  # columns of G (directions the path can carry)
+        self.G = np.zeros((n, r))  # (n, r): X_T u_j = sqrt(c0) g_j
+        self.basis = basis  # (n_tail, r_set) orthonormal tail directions (length-p designs) or None
+        self._carried: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        self.proj: tuple[np.ndarray, np.ndarray] | None = None  # (U^T X_S, U^T G), set on first use
 
     available = False  # no pass over X: no low-rank route, no explicit remainder
 
@@ -163,42 +169,51 @@ class TailFeatures(Features):
             refuse(what)
         return self.XS[:, pos]
 
-    def carried(self, design) -> tuple[np.ndarray, float]:
-        """``(theta_S, a)`` of a design: theta* on S and its tail part's coefficient along the carried
-        direction u (ValueError when the covariance differs or the tail part is not along u)."""
-        hit = self._carried.get(design.key)
-        if hit is not None:
-            return hit
+    def carried(self, design) -> tuple[np.ndarray, np.ndarray]:
+        """``(theta_S, a)`` of a design: theta* on S and the coefficients (r,) of its tail part on the
+        carried directions (ValueError when the covariance differs or the tail part leaves them)."""
         v = self.view
         if design.cov_key != v.cov_key:
             raise ValueError("design must have the covariance of the design this tail='wishart' path was "
                              "drawn from (the tail Gram is a draw for that covariance); draw a path for it")
-        if design.compact is not None:
-            hit = (np.asarray(design.theta_lead), float(design.theta_tail_norm))
+        hit = self._carried.get(design.theta_key)
+        if hit is not None:
+            return hit
+        a = np.zeros(self.r)
+        if design.compact is not None:  # a compact design's tail part lies on the first direction
+            a[0] = design.theta_tail_norm
+            hit = (np.asarray(design.theta_lead), a)
         else:
             ts = design.theta_star
-            tT = ts[v.mask]
-            t = float(np.linalg.norm(tT))
-            a = 0.0
-            if t > 0 and self.direction is None:
-                self.direction = tT / t  # chosen by the caller, independent of the draw: exact in law
-                a = t
-            elif t > 0:
-                a = float(self.direction @ tT)
-                off = float(np.linalg.norm(tT - a * self.direction))
-                if off > DIRECTION_RTOL * t:
-                    raise ValueError(
-                        "theta_star cannot be carried by this tail='wishart' path: its part on the flat "
-                        f"tail has a component of norm {off:.3g} (of {t:.3g}) off the one tail direction the "
-                        "path carries (that of the first design with a tail part); draw a path for this "
-                        "design, or use tail='explicit'")
+            coef = _extend_basis(self, ts[v.mask])
+            a[:coef.size] = coef
             hit = (np.ascontiguousarray(ts[v.S]), a)
-        self._carried[design.key] = hit
+        self._carried[design.theta_key] = hit
         return hit
 
 
+def _extend_basis(feat: TailFeatures, tT: np.ndarray) -> np.ndarray:
+    """Coefficients of the tail part ``tT`` on the carried basis, adding its new direction while the
+    path has a column to spare (chosen by the caller, independent of the draw: exact in law)."""
+    B = feat.basis if feat.basis is not None else np.zeros((tT.size, 0))
+    t = float(np.linalg.norm(tT))
+    coef = B.T @ tT
+    res = tT - B @ coef
+    off = float(np.linalg.norm(res))
+    if off > DIRECTION_RTOL * t:
+        if B.shape[1] >= feat.r:
+            raise ValueError(
+                "theta_star cannot be carried by this tail='wishart' path: its part on the flat tail has "
+                f"a component of norm {off:.3g} (of {t:.3g}) off the {B.shape[1]} tail direction(s) the path "
+                "carries (those of the designs it was drawn from); draw a path for this design (or pass "
+                "every design to from_design), or use tail='explicit'")
+        feat.basis = np.column_stack([B, res / off])
+        coef = np.append(coef, off)
+    return coef
+
+
 # ------------------------------------------------------------------------------------- sampling
-def leading_columns(design, view: TailView, n: int, ss: np.random.SeedSequence) -> np.ndarray:
+def leading_columns(view: TailView, n: int, ss: np.random.SeedSequence) -> np.ndarray:
     """``X[:, S]`` (n, |S|) float64, drawn exactly as :meth:`GaussianDesign.sample` draws those columns
     (column chunks of ``config.GEN_BLOCK`` from the children ``(0, c)``)."""
     g = config.GEN_BLOCK
@@ -271,34 +286,43 @@ def build_from_design(cls, design, n, lam, seed, dtype=np.float64, block=None, r
     """:meth:`RidgePath.from_design` with ``tail="wishart"`` (``block`` and ``risk_stats`` are accepted
     and change nothing: the columns S are few, and their statistics are always kept).
 
-    ``tail_gram`` (n, n) and ``tail_column`` (n,) are a test hook: the Gram of the tail off the
-    carried direction, ``X_T (I - u u^T) X_T^T``, and ``X_T u``, in place of their draws (from an
-    explicit X they make the path equal the explicit route's up to rounding).
+    ``tail_gram`` (n, n) and ``tail_column`` (n,) or (n, r) are a test hook: the Gram of the tail off
+    the carried directions, ``X_T (I - Q Q^T) X_T^T``, and ``X_T Q`` (Q the carried basis), in place of
+    their draws (from an explicit X they make the path equal the explicit route's up to rounding).
     """
-    design = _as_design(design)
-    view = tail_view(design)
+    designs, multi = _design_list(design)
+    view = tail_view(designs[0])
     n = check_positive_int(n, "n")
     dtype = _check_float_dtype(dtype)
     if block is not None:
         check_positive_int(block, "block")
     check_lam(lam)
     ss = as_seed_sequence(seed)
-    feat = TailFeatures(n, view.p, dtype, view, leading_columns(design, view, n, ss), np.empty(0), None)
-    theta_S, a = feat.carried(design)
+    targets = Targets(designs, len(designs))
+    basis, r = None, 1
+    if designs[0].compact is None:  # the directions of the tail parts: an orthonormal basis of their span
+        basis = _tail_basis([d.theta_star[view.mask] for d in targets.groups])
+        r = max(1, basis.shape[1])
+    if view.n_tail < r:
+        raise ValueError(f"the theta* of these designs have tail parts along {r} directions, more than the "
+                         f"{view.n_tail} tail coordinates: use tail='explicit'")
+    feat = TailFeatures(n, view.p, dtype, view, leading_columns(view, n, ss), r, basis)
+    TS, A = zip(*(feat.carried(d) for d in targets.groups), strict=True)
     large = n >= LAPACK_MIN_N
     if tail_gram is None:
-        feat.xu = math.sqrt(view.c0) * np.random.Generator(
-            np.random.PCG64(_child(ss, TAIL_KEY, 0))).standard_normal(n)
-        K = wishart_gram(n, view.n_tail - 1, view.c0, ss, in_place=large)
+        rng = np.random.Generator(np.random.PCG64(_child(ss, TAIL_KEY, 0)))
+        feat.G = math.sqrt(view.c0) * rng.standard_normal((r, n)).T
+        K = wishart_gram(n, view.n_tail - r, view.c0, ss, in_place=large)
     else:
-        feat.xu = np.array(tail_column, dtype=np.float64).reshape(n)
+        feat.G = np.array(tail_column, dtype=np.float64).reshape(n, r)
         K = np.array(tail_gram, dtype=np.float64, order="F" if large else "C").reshape(n, n)
-    Xe = np.column_stack([feat.XS, feat.xu])
-    if large:  # + X_S X_S^T + x_u x_u^T into the lower triangle, in place
+    Xe = np.column_stack([feat.XS, feat.G])
+    if large:  # + X_S X_S^T + G G^T into the lower triangle, in place
         K = sblas.dsyrk(1.0, Xe, beta=1.0, c=K, lower=1, overwrite_c=1)
     else:
         K += Xe @ Xe.T
-    y = design._labels(feat.XS @ theta_S + a * feat.xu, ss)
+    sig = [feat.XS @ ts + feat.G @ a for ts, a in zip(TS, A, strict=True)]  # X theta* per group
+    Y = np.stack([d._labels(sig[targets.idx[t]], ss) for t, d in enumerate(designs)], axis=1)
     nonzero = bool(np.any(np.diagonal(K)))
     check_gram_scale(K, view.p, lambda: nonzero, "X X^T")
     if dtype != np.float64:
@@ -306,67 +330,23 @@ def build_from_design(cls, design, n, lam, seed, dtype=np.float64, block=None, r
     spec = SpectralGram(K, rank_dim=view.p, overwrite=True, driver=EIGH_DRIVER if large else None)
     del K
     path = cls.__new__(cls)
-    setup(path, None, "dual", y, lam, X=None, n=n, p=view.p, rank_dim=view.p, spec=spec)
-    path.features = path._tail = feat
-    _warn_ill_conditioned(path)
+    setup(path, None, "dual", Y, lam, X=None, n=n, p=view.p, rank_dim=view.p, spec=spec, features=feat,
+          multi=multi)
+    path._tail = feat
+    if spec.dtype == np.float64:  # setup warns for a float32 path only when handed the eigen-pairs
+        _warn_ill_conditioned(path)
     return path
 
 
-# ------------------------------------------------------------------------------------- risks
-def _truth(path, design):
-    """theta* of a design in the path's coordinates, from ``X theta*``, ``X Sigma theta*`` built out of
-    the columns S and ``X_T u`` (cached per design value)."""
-    feat = path._tail
-    cache = feat._truths
-    hit = cache.get(design.key)
-    if hit is not None:
-        return hit
-    theta_S, a = feat.carried(design)
-    v = feat.view
-    xts = feat.XS @ theta_S + a * feat.xu
-    xst = feat.XS @ (v.sigma_S * theta_S) + (a * v.c0) * feat.xu
-    tt = float(theta_S @ theta_S) + a * a
-    tst = float(v.sigma_S @ (theta_S * theta_S)) + v.c0 * a * a
-    U = path.spec.U
-    tr = truth_from(path, U.T @ xst, U.T @ xts, tst, tt)
-    rr = remainder(path, tr)[0]
-    if tt > 0 and rr < REMAINDER_RTOL * tt:
-        refuse(f"the remainder of theta* off the row space of X (its closed form {rr:.3g} is below "
-               f"{REMAINDER_RTOL:g} ||theta*||^2, where only a pass over X keeps its digits)")
-    cache[design.key] = (tr, theta_S, rr)
-    return cache[design.key]
-
-
-def standard_risk(path, design) -> np.ndarray:
-    """``||theta_lam - theta*||_Sigma^2`` (L,): ``c0 ||theta - theta*||^2`` from the error coordinates plus
-    ``(sigma_j - c0) (theta_j - theta*_j)^2`` on the columns S (the "struct" route, exact in law)."""
-    hit = path._risk_cache.get(design.key)
-    if hit is not None:
-        return hit.copy()
-    tr, theta_S, rr = _truth(path, design)
-    v = path._tail.view
-    E = error_weights(path, tr)
-    risk = v.c0 * (_colwise_sumsq(E, path._dhat) + rr)
-    k = np.flatnonzero(v.sigma_S != v.c0)
-    if k.size:
-        thS = (path.spec.U.T @ path._tail.XS[:, k]).T @ W(path)  # (k, L)
-        D = thS - theta_S[k, None]
-        risk = risk + (v.sigma_S[k] - v.c0) @ (D * D)
-    R = np.maximum(risk, 0.0)
-    path.last_route = "wishart"
-    path._risk_cache = {design.key: R}
-    return R.copy()
-
-
-def dual_norm(path, design, p_attack: float, target: str) -> np.ndarray:
-    """The norm an l2 attack sees: ``||theta||_2``, or for ``"consistent"`` theta projected off theta*."""
-    if p_attack != 2.0:
-        refuse(f"an attack in the l_{p_attack:g} norm (norm={p_attack:g})")
-    ensure_norms(path, [2.0])
-    b = path._norms[2.0].copy()
-    if target != "consistent":
-        return b
-    tr = _truth(path, design)[0]
-    if tr.tt == 0.0:
-        return b
-    return consistent_norm(path, tr, b)
+def _tail_basis(tails: list[np.ndarray]) -> np.ndarray:
+    """An orthonormal basis (n_tail, r) of the span of the tail parts (Gram-Schmidt, twice; a part
+    within ``DIRECTION_RTOL`` of the span so far adds nothing)."""
+    B = np.zeros((tails[0].size, 0))
+    for tT in tails:
+        t = float(np.linalg.norm(tT))
+        res = tT - B @ (B.T @ tT)
+        res -= B @ (B.T @ res)
+        off = float(np.linalg.norm(res))
+        if off > DIRECTION_RTOL * t:
+            B = np.column_stack([B, res / off])
+    return B

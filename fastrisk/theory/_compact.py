@@ -15,6 +15,8 @@ p is formed.
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 import numpy as np
 
 from .._validation import check_nonnegative_float, check_vector
@@ -24,7 +26,7 @@ from . import _scale
 __all__ = ["is_compact", "validate", "exponent", "scaled", "atoms"]
 
 
-def is_compact(spectrum) -> bool:
+def is_compact(spectrum) -> TypeGuard[FlatTail]:
     return isinstance(spectrum, FlatTail)
 
 
@@ -55,9 +57,10 @@ def scaled(spectrum: FlatTail, e: int) -> FlatTail:
     return FlatTail(_scale.ldexp(spectrum.lead, e), _scale.ldexp(spectrum.tail, e), spectrum.p)
 
 
-def atoms(atoms_cls, spectrum: FlatTail, ts: np.ndarray, n: int):
-    """The solver's atoms for ``spectrum`` and ``ts = (theta_lead, t)``."""
-    at = atoms_cls(short(spectrum), ts, n)
+def atoms(atoms_cls, spectrum: FlatTail, ts: np.ndarray, n: int, theta_exp: int = 0):
+    """The solver's atoms for ``spectrum`` and ``ts = (theta_lead, t)`` (``theta_exp``: as the
+    solver's, theta* scaled by ``2^theta_exp`` in its atoms)."""
+    at = atoms_cls(short(spectrum), ts, n, theta_exp)
     extra = spectrum.n_tail - 1
     if spectrum.tail > 0 and extra > 0:
         counts = np.array(at.counts(), dtype=np.float64)

@@ -31,7 +31,7 @@ def spectrum_exponent(spectrum: np.ndarray) -> int:
 
 def signal_exponent(theta_star: np.ndarray, sigma: float, e_spec: int) -> int:
     """Exponent ``b``: ``max|theta*|`` and ``sigma / sqrt(2^e_spec)`` times ``2^-b`` <= 1, one about 1."""
-    t = float(np.max(np.abs(theta_star))) if theta_star.size else 0.0
+    t = max(abs(float(theta_star.max())), abs(float(theta_star.min()))) if theta_star.size else 0.0
     cands = []
     if t > 0:
         cands.append(exponent(t))
@@ -41,7 +41,19 @@ def signal_exponent(theta_star: np.ndarray, sigma: float, e_spec: int) -> int:
 
 
 def ldexp(x, e: int):
-    """``x * 2^e`` without an intermediate overflow (NumPy ``ldexp``; arrays or floats)."""
-    with np.errstate(over="ignore"):  # callers check for inf where an overflow is an error
-        out = np.ldexp(np.asarray(x, dtype=np.float64), int(np.clip(e, -4000, 4000)))
+    """``x * 2^e`` without an intermediate overflow (arrays or floats; an array is never modified).
+
+    ``e == 0`` returns ``x`` itself (as float64); for ``2^e`` representable the product by it (exact,
+    correctly rounded like NumPy's ``ldexp`` where the result is subnormal, and several times faster on
+    long arrays); beyond, NumPy ``ldexp``."""
+    e = int(np.clip(e, -4000, 4000))
+    a = np.asarray(x, dtype=np.float64)
+    if e == 0:
+        out = a
+    elif -1022 <= e <= 1023:
+        with np.errstate(over="ignore", under="ignore"):  # callers check for inf where it is an error
+            out = a * math.ldexp(1.0, e)
+    else:
+        with np.errstate(over="ignore"):
+            out = np.ldexp(a, e)
     return float(out) if np.ndim(out) == 0 else out

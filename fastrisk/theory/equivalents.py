@@ -46,10 +46,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.polynomial import chebyshev as C
-from scipy import fft as sfft
-from scipy.interpolate import PchipInterpolator
-from scipy.optimize import brentq
 
 from .._validation import (
     check_eps,
@@ -61,38 +57,25 @@ from .._validation import (
     check_target,
     check_vector,
 )
-from ..kernels.theory import (
-    bulk_sums,
-    df_sums,
-    expected_max_abs,
-    log_bins,
-    signal_sums,
-    strictly_monotone,
-    support_norm1,
-)
 from ..risk import _closed_form
 from . import _compact, _scale
+from ._seqnorms import LINF_ANCHORS as LINF_ANCHORS  # the tuning constants, importable from here as before
+from ._seqnorms import LINF_MAX_BINS as LINF_MAX_BINS
+from ._seqnorms import _sequence_norms
+from ._seqnorms import expected_max_sequence as expected_max_sequence
+from ._solver import INTERP_RTOL as INTERP_RTOL
+from ._solver import MAX_DEGREE as MAX_DEGREE
+from ._solver import SUM_BLOCK as SUM_BLOCK
+from ._solver import _Atoms as _Atoms
+from ._solver import _compose, _solve
+from ._solver import _LogChebyshev as _LogChebyshev
 
 __all__ = ["RidgeEquivalent", "ridge_equivalent", "adversarial_equivalent", "effective_regularization"]
 
 ArrayLike = Any
 
-#: Relative accuracy (in log scale) that the Chebyshev interpolants of the spectral sums must reach at
-#: the check points between nodes before they are used.
-INTERP_RTOL = 1e-12
-#: Largest Chebyshev degree tried before giving up on the accuracy check (with a warning).
-MAX_DEGREE = 4096
 #: Largest normalised penalty ``lam / n`` accepted (spectral sums ~ 1/kappa^2 stay representable).
 MAX_NORMALISED_LAM = 1e100
-#: Atoms per block of the Numba spectral pass.
-SUM_BLOCK = 2048
-#: Zero-signal eigenvalues are binned in log scale into at most this many bins for E||theta||_inf.
-LINF_MAX_BINS = 2048
-#: Number of kappa anchors at which E||theta||_inf is computed exactly (then interpolated).
-LINF_ANCHORS = 48
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-N_SUMS = 7
-_TINY = np.finfo(np.float64).tiny
 
 
 @dataclass(frozen=True)
@@ -145,244 +128,6 @@ class RidgeEquivalent:
         return self.noise**2 + self.risk
 
 
-# ----------------------------------------------------------------------------------------- atoms
-class _Atoms:
-    """The spectrum as atoms (positive eigenvalues, equal values merged) and its signal coordinates."""
-
-    def __init__(self, spectrum: np.ndarray, theta_star: np.ndarray, n: int):
-        pos = spectrum > 0
-        lp = spectrum if bool(pos.all()) else spectrum[pos]
-        if strictly_monotone(lp):  # presets: already distinct, no sort and no copy
-            self.lam = np.ascontiguousarray(lp)
-            self.mult = np.zeros(0)
-        else:
-            u, c = np.unique(lp, return_counts=True)
-            self.lam = u
-            self.mult = c.astype(np.float64)
-        self.sq = np.sqrt(self.lam)
-        sup = np.flatnonzero((theta_star != 0.0) & pos)
-        self.sup_lam = np.ascontiguousarray(spectrum[sup])
-        self.sup_abs = np.ascontiguousarray(np.abs(theta_star[sup]))
-        self.sup_t = self.sup_abs**2
-        self.p_plus = int(lp.size)
-        self.lam_min = float(self.lam.min()) if lp.size else 0.0
-        self.trace = float(lp.sum())
-        self.n = n
-        self.has = np.array([True, True, sup.size > 0, sup.size > 0, True, True, sup.size > 0])
-
-    def counts(self) -> np.ndarray:
-        return np.ones(self.lam.size) if self.mult.size == 0 else self.mult
-
-    def sums(self, kappa: np.ndarray) -> np.ndarray:
-        """(K, 7): df_1, df_2, sum t lam r^2, sum t lam^2 r^2, sum lam r^2, sum sqrt(lam) r, sum t lam r."""
-        kappa = np.ascontiguousarray(np.atleast_1d(kappa), dtype=np.float64)
-        b = np.empty((kappa.size, 4))
-        bulk_sums(self.lam, self.sq, self.mult, kappa, SUM_BLOCK, b)
-        g = np.zeros((kappa.size, 3))
-        if self.sup_lam.size:
-            signal_sums(self.sup_lam, self.sup_t, kappa, g)
-        return np.stack([b[:, 0], b[:, 1], g[:, 0], g[:, 1], b[:, 2], b[:, 3], g[:, 2]], axis=1)
-
-    def df(self, kappa: float) -> tuple[float, float]:
-        o1 = np.empty(1)
-        o2 = np.empty(1)
-        df_sums(self.lam, self.mult, float(kappa), SUM_BLOCK, o1, o2)
-        return float(o1[0]), float(o2[0])
-
-
-def _root_decreasing(f, lo: float, hi: float) -> float:
-    """Root of a decreasing f on the log scale of (lo, hi) with ``f(lo) > 0 >= f(hi)`` after widening."""
-    k = 0
-    while f(lo) <= 0.0:
-        lo *= 1e-3
-        k += 1
-        if k > 200:
-            raise RuntimeError("could not bracket the root (spectrum too degenerate)")
-    if f(hi) > 0.0:
-        return hi
-    v = brentq(lambda v: f(math.exp(v)), math.log(lo), math.log(hi), xtol=1e-15, rtol=8.9e-16,
-               maxiter=500)
-    return math.exp(v)
-
-
-def _kappa0(at: _Atoms) -> float:
-    """Ridgeless effective regularisation: ``df_1(kappa_0) = n`` (p_+ > n), else 0."""
-    n = at.n
-    if at.p_plus <= n:
-        return 0.0
-    hi = at.trace / n
-    return _root_decreasing(lambda k: at.df(k)[0] - n, hi * 1e-3, hi)
-
-
-def _kappa_c(at: _Atoms) -> float:
-    """Threshold of the monotone branch: ``df_2(kappa_c) = n`` on ``(-lam_min, inf)``."""
-    n = at.n
-    if at.p_plus == n:
-        return 0.0
-    if at.p_plus > n:
-        hi = math.sqrt(float(np.sum(at.counts() * at.lam**2)) / n)
-        return _root_decreasing(lambda k: at.df(k)[1] - n, hi * 1e-3, hi)
-    lm = at.lam_min
-    # kappa = -lam_min + e, e in (0, lam_min]: df_2 decreasing in e
-    e = _root_decreasing(lambda e: at.df(-lm + e)[1] - n, lm * 0.5 / math.sqrt(n), lm)
-    return -lm + e
-
-
-# ------------------------------------------------------------------------------------ interpolant
-class _LogChebyshev:
-    """Chebyshev interpolants of ``log f_c(kappa(x))``, ``kappa(x) = s0 + exp(um + uh x)``, x in [-1, 1]."""
-
-    def __init__(self, at: _Atoms, kappa_lo: float, kappa_hi: float):
-        self.at = at
-        # s0 = 0 keeps small positive kappa exact; otherwise halfway between -lam_min and kappa_lo
-        s0 = 0.0 if kappa_lo > 0 else 0.5 * (min(kappa_lo, 0.0) - at.lam_min)
-        u_lo = math.log(kappa_lo - s0)
-        u_hi = math.log(max(kappa_hi, kappa_lo) - s0)
-        if u_hi - u_lo < 1e-2:
-            u_hi = u_lo + 1e-2
-        self.s0 = s0
-        self.um = 0.5 * (u_lo + u_hi)
-        self.uh = 0.5 * (u_hi - u_lo)
-        # geometric convergence for functions analytic in the strip |Im u| < pi (poles of the sums);
-        # zeros of the squared-denominator sums can sit closer, which the accuracy check catches
-        N = int(math.ceil(30.0 / math.asinh(math.pi / self.uh))) + 4
-        N = min(max(N, 8), MAX_DEGREE)
-        while True:
-            ok, err = self._build(N)
-            if ok:
-                break
-            if N >= MAX_DEGREE:
-                warnings.warn(f"spectral-sum interpolant reached only {err:.1e} log accuracy at degree {N}",
-                              RuntimeWarning, stacklevel=3)
-                break
-            N = min(MAX_DEGREE, (3 * N) // 2)
-        self.degree = N
-
-    def kappa(self, x):
-        return self.s0 + np.exp(self.um + self.uh * np.asarray(x))
-
-    def _build(self, N: int) -> tuple[bool, float]:
-        x = np.cos(np.pi * np.arange(N + 1) / N)
-        vals = self.at.sums(self.kappa(x))
-        has = self.at.has
-        logs = np.zeros_like(vals)
-        logs[:, has] = np.log(np.maximum(vals[:, has], _TINY))  # underflow only for kappa > ~1e150
-        c = sfft.dct(logs, type=1, axis=0) / N
-        c[0] *= 0.5
-        c[-1] *= 0.5
-        self.coef = c
-        js = np.unique(np.clip(np.array([0, 1, N // 4, N // 2, (3 * N) // 4, N - 2, N - 1]), 0, N - 1))
-        xc = np.cos(np.pi * (js + 0.5) / N)
-        exact = self.at.sums(self.kappa(xc))
-        approx = C.chebval(xc, c).T  # (len(xc), 7)
-        err = float(np.max(np.abs(approx[:, has] - np.log(np.maximum(exact[:, has], _TINY)))))
-        return err <= INTERP_RTOL, err
-
-    def sums(self, x) -> np.ndarray:
-        """(len(x), 7) interpolated sums (exact zeros where a sum vanishes identically); columns as
-        :meth:`_Atoms.sums`."""
-        v = np.exp(C.chebval(np.asarray(x), self.coef).T)
-        v[:, ~self.at.has] = 0.0
-        return v
-
-    def ell(self, x) -> np.ndarray:
-        """Normalised penalty ``l(kappa) = kappa (1 - df_1/n)`` at x."""
-        k = self.kappa(x)
-        return k * (1.0 - np.exp(C.chebval(np.asarray(x), self.coef[:, 0])) / self.at.n)
-
-    def solve(self, ell: np.ndarray) -> np.ndarray:
-        """x with ``l(kappa(x)) = ell`` (monotone increasing), by table look-up then bisection."""
-        N = self.coef.shape[0] - 1
-        xs = np.linspace(-1.0, 1.0, 8 * N + 1)
-        gs = np.maximum.accumulate(self.ell(xs))
-        idx = np.clip(np.searchsorted(gs, ell), 1, xs.size - 1)
-        lo = xs[idx - 1].copy()
-        hi = xs[idx].copy()
-        c1 = self.coef[:, 0]
-        n = self.at.n
-        for _ in range(48):
-            mid = 0.5 * (lo + hi)
-            g = (self.s0 + np.exp(self.um + self.uh * mid)) * (1.0 - np.exp(C.chebval(mid, c1)) / n)
-            up = g >= ell
-            hi = np.where(up, mid, hi)
-            lo = np.where(up, lo, mid)
-        return 0.5 * (lo + hi)
-
-
-# ------------------------------------------------------------------------------------ composition
-def _compose(kappa, ell, S, n, sigma2, p_plus):
-    """Risk, norms and the sequence-model noise level from kappa and the seven sums (arrays)."""
-    df2 = S[:, 1]
-    d = df2 / n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # 1 - d = l/kappa + kappa * sum lam/(lam+kappa)^2 / n on the root: no cancellation for l >= 0.
-        one_md = np.where((kappa != 0.0) & (ell >= 0.0), ell / kappa + kappa * S[:, 4] / n, 1.0 - d)
-        one_md = np.where(kappa == 0.0, 1.0 - p_plus / n, one_md)
-        bnum = (kappa * np.sqrt(S[:, 2])) ** 2  # no overflow of kappa^2 at huge penalties
-        bias = bnum / one_md
-        var = sigma2 * d / one_md
-        tau2 = (sigma2 + bnum) / one_md
-    return d, one_md, bnum, bias, var, tau2
-
-
-def _solve(at: _Atoms, ell: np.ndarray, sigma2: float, need_kc: bool):
-    """kappa, sums and the threshold for every normalised penalty (singular ones flagged)."""
-    n = at.n
-    L = ell.size
-    k0 = _kappa0(at)
-    kc = _kappa_c(at) if need_kc else math.nan
-    ell_min = kc * (1.0 - at.df(kc)[0] / n) if need_kc else math.nan
-    if at.p_plus == n:
-        kc, ell_min = 0.0, 0.0
-    # lam == lam_min (the reported n * ell_min, passed back) is the threshold itself: compare with a few
-    # ulps of slack so that the rounding of (n * ell_min) / n neither rejects it nor solves it as regular
-    at_min = (np.abs(ell - ell_min) <= 4.0 * np.finfo(np.float64).eps * abs(ell_min)) if need_kc else None
-    if need_kc:
-        bad = (ell < ell_min) & ~at_min
-        if np.any(bad):
-            raise ValueError(
-                f"lam must be >= {n * ell_min!r} (n times the smallest normalised penalty "
-                f"{ell_min!r} for which the self-consistent equation has a solution on the monotone "
-                f"branch; spectrum with {at.p_plus} positive eigenvalues, n={n}); got min "
-                f"{n * float(ell.min())!r}")
-    singular = at_min if need_kc else np.zeros(L, dtype=bool)
-    if at.p_plus == n:
-        singular |= ell == 0.0
-    # least squares (p < n, lam = 0): kappa = 0 exactly, evaluated directly below
-    ols = (ell == 0.0) & (at.p_plus < n)
-    reg = ~singular & ~ols
-    kappa = np.full(L, kc if need_kc else 0.0)
-    S = np.full((L, N_SUMS), np.nan)
-    pieces = []
-    if np.any(reg):
-        # p_+ <= n: kappa changes sign with lam; one interpolant per sign keeps small kappa exact
-        if at.p_plus <= n and np.any(reg & (ell < 0)) and np.any(reg & (ell > 0)):
-            masks = [reg & (ell < 0), reg & (ell > 0)]
-        else:
-            masks = [reg]
-        for m in masks:
-            er = ell[m]
-            la, lb = float(er.min()), float(er.max())
-            klo = kc if la < 0 else la + k0
-            if lb <= 0:
-                khi = k0
-            else:
-                khi = lb + at.trace / n
-                if at.p_plus != n:
-                    d0 = at.df(k0)[1] / n
-                    khi = min(khi, k0 + lb / (1.0 - d0))
-            interp = _LogChebyshev(at, klo, khi)
-            x = interp.solve(er)
-            kappa[m] = interp.kappa(x)
-            S[m] = interp.sums(x)
-            pieces.append((m, interp))
-    if np.any(ols):
-        kappa[ols] = 0.0
-        S[ols] = at.sums(np.zeros(1))[0]
-    if np.any(singular):
-        S[singular] = at.sums(kappa[singular])
-    return kappa, S, singular, ell_min, pieces
-
 
 def _validate(spectrum, theta_star, noise, n, lam, theta_tail_norm=None):
     if _compact.is_compact(spectrum):  # a FlatTail: theta* = (theta on the leading coordinates, t)
@@ -400,7 +145,8 @@ def _validate(spectrum, theta_star, noise, n, lam, theta_tail_norm=None):
 
 
 def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n: int, lam: ArrayLike,
-                     *, sequence_norms: bool = True, theta_tail_norm: float | None = None) -> RidgeEquivalent:
+                     *, sequence_norms: bool | str = True,
+                     theta_tail_norm: float | None = None) -> RidgeEquivalent:
     """Deterministic equivalent of the ridge path on a diagonal covariance (docs/math.md section 6).
 
     Parameters
@@ -418,10 +164,11 @@ def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n
         ``lam / n``). ``0`` is the min-norm interpolator (p > n: ``df_1(kappa_0) = n``; p < n: least
         squares, ``kappa = 0``, variance ``sigma^2 p / (n - p)``). Negative values are accepted down to
         ``lam_min`` (see :class:`RidgeEquivalent`); below it a ``ValueError`` is raised.
-    sequence_norms : bool, default True
-        Compute ``norm1`` and ``norm_inf`` from the Gaussian sequence model. Their cost grows with the
-        number of nonzero entries of ``theta_star`` (O(nnz * L)); set False for dense ``theta_star``
-        at very large p (the fields are then NaN).
+    sequence_norms : bool or {"norm1", "norm_inf"}, default True
+        Compute ``norm1`` and ``norm_inf`` from the Gaussian sequence model (True), only one of them
+        (its name; the other field is then NaN), or neither (False: both NaN). Their cost grows with the
+        number of distinct (eigenvalue, ``|theta*_i|``) pairs of the signal (O(pairs * L)): small for a
+        dense ground truth on a flat tail (merged), up to nnz for one without repeated values.
     theta_tail_norm : float, optional
         With a compact ``spectrum`` (:class:`fastrisk.spectra.FlatTail`: leading eigenvalues, a tail
         value and p; no array of length p), ``theta_star`` holds theta* on the leading coordinates and
@@ -442,6 +189,8 @@ def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n
     per-penalty ``brentq`` solve of the self-consistent equation to about 1e-12 relative, except near
     the threshold, where both lose digits as ``1 - df_2/n`` cancels.
     """
+    if sequence_norms not in (True, False, "norm1", "norm_inf"):
+        raise ValueError(f"sequence_norms must be True, False, 'norm1' or 'norm_inf', got {sequence_norms!r}")
     s, ts, sigma, n, lam = _validate(spectrum, theta_star, noise, n, lam, theta_tail_norm)
     compact = _compact.is_compact(s)
     if not np.any((_compact.short(s) if compact else s) > 0):
@@ -452,10 +201,13 @@ def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n
     # two), so that any representable scale gives the digits of an ordinary one (see _scale.py)
     es = _compact.exponent(s) if compact else _scale.spectrum_exponent(s)
     eb = _scale.signal_exponent(ts, sigma, es)
+    # theta* enters only through its merged atoms: at a moderate scale they are rescaled instead of a
+    # copy of theta* (the same numbers: scaling by a power of two is exact)
+    defer = abs(eb) <= 64
     unit, one_md = _ridge_equivalent_unit(_compact.scaled(s, -es) if compact else _scale.ldexp(s, -es),
-                                          _scale.ldexp(ts, -eb),
-                                  _scale.ldexp(sigma, -eb - es // 2), n, lam, _scale.ldexp(lam, -es),
-                                  sequence_norms)
+                                          ts if defer else _scale.ldexp(ts, -eb),
+                                          _scale.ldexp(sigma, -eb - es // 2), n, lam, _scale.ldexp(lam, -es),
+                                          sequence_norms, theta_exp=-eb if defer else 0)
     sc = {"kappa": es, "bias": es + 2 * eb, "risk": es + 2 * eb, "norm2_sq": 2 * eb, "norm1": eb,
           "norm_inf": eb, "inner": 2 * eb, "inner_sq": 4 * eb}
     out = {k: _scale.ldexp(getattr(unit, k), e) for k, e in sc.items()}
@@ -484,11 +236,12 @@ def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n
                            df2=unit.df2, lam_min=float(lam_min), n=n, noise=sigma)
 
 
-def _ridge_equivalent_unit(s, ts, sigma, n, lam, ell_lam, sequence_norms):
+def _ridge_equivalent_unit(s, ts, sigma, n, lam, ell_lam, sequence_norms, theta_exp=0):
     """:func:`ridge_equivalent` on validated arguments already in unit scale (``ell_lam = lam`` in the
     spectrum's units; ``lam`` is only stored). Returns the equivalent and ``1 - df_2/n`` (0 at the
-    threshold)."""
-    at = _compact.atoms(_Atoms, s, ts, n) if _compact.is_compact(s) else _Atoms(s, ts, n)
+    threshold). ``theta_exp``: ``ts`` is unscaled, its atoms are scaled by ``2^theta_exp``."""
+    at = (_compact.atoms(_Atoms, s, ts, n, theta_exp) if _compact.is_compact(s)
+          else _Atoms(s, ts, n, theta_exp))
     ell = ell_lam / n
     if np.any(ell > MAX_NORMALISED_LAM):
         raise ValueError(f"lam must be <= {MAX_NORMALISED_LAM:g} * n * max(spectrum) (the sums underflow "
@@ -510,112 +263,21 @@ def _ridge_equivalent_unit(s, ts, sigma, n, lam, ell_lam, sequence_norms):
     norm1 = np.full(lam.size, np.nan)
     norm_inf = np.full(lam.size, np.nan)
     if sequence_norms:
-        norm1, norm_inf = _sequence_norms(at, kappa, tau2, S, pieces, sigma2)
+        which = ("norm1", "norm_inf") if sequence_norms is True else (sequence_norms,)
+        norm1, norm_inf = _sequence_norms(at, kappa, tau2, S, pieces, sigma2, which)
     eq = RidgeEquivalent(lam=lam, kappa=kappa, bias=bias, variance=var, risk=risk, norm2_sq=norm2_sq,
                          norm1=norm1, norm_inf=norm_inf, inner=S[:, 6].copy(), inner_sq=inner_sq,
                          df2=d, lam_min=float(n * ell_min), n=n, noise=sigma)
     return eq, np.where(singular, 0.0, one_md)
 
 
-# ---------------------------------------------------------------------------- sequence-model norms
-def _norm1(at: _Atoms, kappa, tau2, S):
-    n = at.n
-    tau = np.sqrt(tau2)
-    out = _SQRT_2_OVER_PI * tau / math.sqrt(n) * S[:, 5]  # every coordinate as if theta*_i = 0
-    if at.sup_lam.size:
-        fin = np.isfinite(tau)
-        sup = np.full(kappa.size, np.inf)
-        z = np.ascontiguousarray(np.sqrt(n * at.sup_lam) * at.sup_abs)
-        c = np.ascontiguousarray(np.sqrt(at.sup_lam / n))
-        part = np.empty(int(fin.sum()))
-        support_norm1(at.sup_lam, z, c, np.ascontiguousarray(kappa[fin]), np.ascontiguousarray(tau[fin]),
-                      part)
-        sup[fin] = part
-        out = out + sup
-    return out
-
-
-def _linf_atoms(at: _Atoms):
-    """Atoms for the expected maximum: signal coordinates as they are, zero-signal ones merged (binned in
-    log scale, count-weighted mean log eigenvalue per bin, when there are more than ``LINF_MAX_BINS``
-    distinct values)."""
-    lz = at.lam
-    if lz.size > LINF_MAX_BINS:
-        lo = math.log(float(lz.min()))
-        width = max((math.log(float(lz.max())) - lo) / LINF_MAX_BINS, 1e-300)
-        cnt = np.zeros(LINF_MAX_BINS)
-        slog = np.zeros(LINF_MAX_BINS)
-        log_bins(lz, at.mult, lo, width, cnt, slog)
-        if at.sup_lam.size:  # take the signal coordinates out of the zero-mean bins
-            log_bins(at.sup_lam, -np.ones(at.sup_lam.size), lo, width, cnt, slog)
-        keep = cnt > 0.5
-        lz, cz = np.exp(slog[keep] / cnt[keep]), cnt[keep]
-    else:
-        cz = at.counts().copy()
-        if at.sup_lam.size:  # take the signal coordinates out of the zero-mean atoms
-            idx = np.searchsorted(lz, at.sup_lam) if lz[0] <= lz[-1] else \
-                lz.size - 1 - np.searchsorted(lz[::-1], at.sup_lam)
-            np.subtract.at(cz, idx, 1.0)
-        keep = cz > 0
-        lz, cz = lz[keep], cz[keep]
-    lam = np.concatenate([lz, at.sup_lam])
-    amp = np.concatenate([np.zeros(lz.size), at.sup_abs])
-    mult = np.concatenate([cz, np.ones(at.sup_lam.size)])
-    return lam, amp, mult
-
-
-def expected_max_sequence(lam, amp, mult, kappa, tau2, n) -> np.ndarray:
-    """``E max_i |theta_i|`` of the sequence model at each (kappa, tau^2), exactly (quadrature)."""
-    kappa = np.atleast_1d(np.asarray(kappa, dtype=np.float64))
-    tau2 = np.atleast_1d(np.asarray(tau2, dtype=np.float64))
-    r = 1.0 / (lam[None, :] + kappa[:, None])
-    mu = np.ascontiguousarray(lam * amp * r)
-    sd = np.ascontiguousarray(np.sqrt(tau2)[:, None] * np.sqrt(lam / n) * r)
-    gx, gw = np.polynomial.legendre.leggauss(16)
-    out = np.empty(kappa.size)
-    expected_max_abs(mu, sd, np.ascontiguousarray(mult, dtype=np.float64), gx, gw, 8, out)
-    return out
-
-
-def _norm_inf(at: _Atoms, kappa, tau2, pieces, sigma2):
-    lam, amp, mult = _linf_atoms(at)
-    n = at.n
-    out = np.full(kappa.size, np.inf)
-    fin = np.isfinite(tau2)
-    done = np.zeros(kappa.size, dtype=bool)
-    for m, interp in pieces:
-        sel = m & fin
-        if sel.sum() <= LINF_ANCHORS:
-            continue
-        # anchors uniform in x over the solved range; log(E max) is interpolated by a monotone cubic
-        xk = (np.log(kappa[sel] - interp.s0) - interp.um) / interp.uh
-        a, b = float(xk.min()), float(xk.max())
-        xa = np.linspace(a, b, LINF_ANCHORS)
-        if not np.all(np.diff(xa) > 0):  # (nearly) one kappa repeated: exact on the distinct values below
-            continue
-        ka = interp.kappa(xa)
-        _, _, _, _, _, ta = _compose(ka, interp.ell(xa), interp.sums(xa), n, sigma2, at.p_plus)
-        raw = expected_max_sequence(lam, amp, mult, ka, ta, n)
-        if not np.all(raw > 0):  # degenerate (no noise, no signal): compute every penalty exactly
-            continue
-        out[sel] = np.exp(PchipInterpolator(xa, np.log(raw))(np.clip(xk, a, b)))
-        done |= sel
-    rest = fin & ~done
-    if np.any(rest):  # one quadrature per distinct (kappa, tau^2): repeated penalties cost nothing
-        kt, inv = np.unique(np.stack([kappa[rest], tau2[rest]], axis=1), axis=0, return_inverse=True)
-        out[rest] = expected_max_sequence(lam, amp, mult, kt[:, 0], kt[:, 1], n)[inv.ravel()]
-    return out
-
-
-def _sequence_norms(at, kappa, tau2, S, pieces, sigma2):
-    return _norm1(at, kappa, tau2, S), _norm_inf(at, kappa, tau2, pieces, sigma2)
-
 
 def effective_regularization(spectrum: ArrayLike, n: int, lam: ArrayLike) -> np.ndarray:
     """kappa(lam) for unnormalised penalties ``lam`` (see :func:`ridge_equivalent`), shape (L,)."""
-    s = spectrum if _compact.is_compact(spectrum) else check_spectrum(spectrum)
-    m = s.m if _compact.is_compact(s) else s.size
-    return ridge_equivalent(s, np.zeros(m), 0.0, n, lam, sequence_norms=False).kappa
+    if _compact.is_compact(spectrum):
+        return ridge_equivalent(spectrum, np.zeros(spectrum.m), 0.0, n, lam, sequence_norms=False).kappa
+    s = check_spectrum(spectrum)
+    return ridge_equivalent(s, np.zeros(s.size), 0.0, n, lam, sequence_norms=False).kappa
 
 
 # --------------------------------------------------------------------------------- adversarial
@@ -660,11 +322,12 @@ def adversarial_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: fl
                          "as a length-p array")
     eq = equivalent
     if eq is None:
+        seq = False if p == 2.0 else ("norm1" if q == 1.0 else "norm_inf")
         if compact:
             ts_lead, t = (ts[:-1], float(ts[-1])) if s.n_tail else (ts, None)
-            eq = ridge_equivalent(s, ts_lead, sigma, n, lam, sequence_norms=p != 2.0, theta_tail_norm=t)
+            eq = ridge_equivalent(s, ts_lead, sigma, n, lam, sequence_norms=seq, theta_tail_norm=t)
         else:
-            eq = ridge_equivalent(s, ts, sigma, n, lam, sequence_norms=p != 2.0)
+            eq = ridge_equivalent(s, ts, sigma, n, lam, sequence_norms=seq)
     elif not isinstance(eq, RidgeEquivalent):
         raise TypeError(f"equivalent must be a RidgeEquivalent, got {type(eq).__name__}")
     elif not np.array_equal(eq.lam, lam) or eq.n != n or eq.noise != sigma:

@@ -28,6 +28,7 @@ from .._validation import (
     check_vector,
 )
 from ..risk import _closed_form
+from ._solver import _merged_pairs
 
 __all__ = ["OracleFrontier", "oracle_frontier", "FrontierGap", "frontier_gap", "pareto_frontier"]
 
@@ -227,9 +228,11 @@ def _pareto_levels(ls: np.ndarray, th: np.ndarray, q: float, n_levels: int) -> n
     return np.concatenate([[0.0], np.geomspace(lo, hi, n_levels - 2), [np.inf]])
 
 
-def _pareto_magnitudes(ls: np.ndarray, a: np.ndarray, q: float, t: np.ndarray) -> np.ndarray:
+def _pareto_magnitudes(ls: np.ndarray, a: np.ndarray, q: float, t: np.ndarray,
+                       mult: np.ndarray | None = None) -> np.ndarray:
     """``|theta_i(t)|`` (blk, k): the minimiser of ``sum s (theta - theta*)^2 / 2 + t ||theta||_q^q / q``
-    (``t ||theta||_inf`` for q = inf), coordinate-wise on ``|theta*| = a``. No validation."""
+    (``t ||theta||_inf`` for q = inf), coordinate-wise on ``|theta*| = a``; ``mult`` counts coordinates
+    sharing one (s, a) pair (only the clipping level of q = inf depends on it). No validation."""
     T = t[:, None]
     fin = np.isfinite(T)
     Tf = np.where(fin, T, 0.0)
@@ -239,7 +242,7 @@ def _pareto_magnitudes(ls: np.ndarray, a: np.ndarray, q: float, t: np.ndarray) -
         return np.where(fin, ls * a / (ls + Tf), 0.0)
     if math.isinf(q):  # clipping at c(t), where sum s (a - c)_+ = t (piecewise linear, decreasing in c)
         order = np.argsort(-a)
-        a_s, l_s = a[order], ls[order]
+        a_s, l_s = a[order], ls[order] * (1.0 if mult is None else mult[order])
         # at c = a_s[j] (j-th largest): t_j = sum_{i < j} s_i (a_i - a_s[j])
         cs = np.cumsum(l_s)
         csa = np.cumsum(l_s * a_s)
@@ -257,6 +260,19 @@ def _pareto_magnitudes(ls: np.ndarray, a: np.ndarray, q: float, t: np.ndarray) -
         lo = np.where(pos, mid, lo)
         hi = np.where(pos, hi, mid)
     return np.where(fin, 0.5 * (lo + hi), 0.0)
+
+
+def _weighted_norm(u: np.ndarray, mult: np.ndarray, q: float) -> np.ndarray:
+    """``||theta||_q`` per row of ``u`` (blk, k) when atom j stands for ``mult[j]`` equal coordinates."""
+    if math.isinf(q):
+        return np.max(u, axis=1)
+    if q == 1.0:
+        return u @ mult
+    if q == 2.0:
+        return np.sqrt((u * u) @ mult)
+    m = np.max(u, axis=1, keepdims=True)
+    m = np.where(m > 0, m, 1.0)
+    return m[:, 0] * (((u / m) ** q) @ mult) ** (1.0 / q)
 
 
 def pareto_frontier(spectrum: ArrayLike, theta_star: ArrayLike, eps: ArrayLike, norm: float = 2,
@@ -326,11 +342,12 @@ def pareto_frontier(spectrum: ArrayLike, theta_star: ArrayLike, eps: ArrayLike, 
                               adversarial_risk=_closed_form(z, z, eps, target, sigma), eps=eps,
                               norm=p_att, target=target, noise=sigma, pareto=True)
     sup = np.flatnonzero((ts != 0) & (s > 0))
-    ls, th = s[sup], ts[sup]
-    a = np.abs(th)
+    # coordinates sharing (s_i, |theta*_i|) move together along the frontier: one atom each (a dense
+    # theta* on a flat tail is a handful of them)
+    ls, a, mult = _merged_pairs(s[sup], np.abs(ts[sup]))
     if levels is None:
         n_levels = check_positive_int(n_levels, "n_levels", minimum=3)
-        t = _pareto_levels(ls, th, q, n_levels)
+        t = _pareto_levels(ls, a, q, n_levels)
     else:
         t = check_levels(levels, "levels")
     M = t.size
@@ -338,9 +355,10 @@ def pareto_frontier(spectrum: ArrayLike, theta_star: ArrayLike, eps: ArrayLike, 
     b = np.empty(M)
     blk = max(1, 1_000_000 // max(1, ls.size))
     for i0 in range(0, M, blk):
-        u = _pareto_magnitudes(ls, a, q, t[i0:i0 + blk]) if ls.size else np.zeros((t[i0:i0 + blk].size, 0))
-        R0[i0:i0 + blk] = np.sum(ls * (a - u) ** 2, axis=1)
-        b[i0:i0 + blk] = np.linalg.norm(u, ord=np.inf if math.isinf(q) else q, axis=1) if ls.size else 0.0
+        u = _pareto_magnitudes(ls, a, q, t[i0:i0 + blk], mult) if ls.size else \
+            np.zeros((t[i0:i0 + blk].size, 0))
+        R0[i0:i0 + blk] = np.sum(mult * ls * (a - u) ** 2, axis=1)
+        b[i0:i0 + blk] = _weighted_norm(u, mult, q) if ls.size else 0.0
     adv = _closed_form(R0, b, eps, target, sigma)
     return OracleFrontier(mu=t, standard_risk=R0, coef_norm=b, adversarial_risk=adv, eps=eps, norm=p_att,
                           target=target, noise=sigma, pareto=True)

@@ -13,10 +13,10 @@ import argparse
 import math
 import os
 
-from .problem import N_SPIKES, SPECTRA, resolve_p
+from .problem import SPECTRA, SPECTRUM_PARAMS, n_spikes, resolve_p
 
 __all__ = ["UsageError", "add_arguments", "check_args", "memory_estimate", "available_memory", "norm_label",
-           "MAX_SCALE"]
+           "MAX_SCALE", "theta_star", "spectrum_param"]
 
 MAX_SCALE = 1e50  # largest --noise / --eps: risks are quadratic in both, and must stay finite in float64
 
@@ -79,6 +79,39 @@ def attack_norm(s: str) -> float:
 attack_norm.__name__ = "attack norm"
 
 
+def theta_star(s: str):
+    """An argparse type: a ground truth ``KIND[:key=value,...]`` (:mod:`fastrisk.ground_truth`)."""
+    from ...ground_truth import parse_theta_star
+
+    try:
+        return parse_theta_star(s)
+    except ValueError as e:  # "theta_star dense: seed must be ..." -> "dense: seed must be ..."
+        raise argparse.ArgumentTypeError(
+            str(e).removeprefix("theta_star ").removeprefix("theta_star: ")) from None
+
+
+theta_star.__name__ = "ground truth"
+
+
+def spectrum_param(s: str) -> tuple[str, float]:
+    """An argparse type: ``key=value`` with a finite number (the key is checked against the preset in
+    :func:`check_args`, once ``--spectrum`` is known)."""
+    key, eq, val = s.partition("=")
+    key = key.strip()
+    if not eq or not key or not val.strip():
+        raise argparse.ArgumentTypeError(f"expected key=value (e.g. tau=2), got {s!r}")
+    try:
+        v = float(val)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number after {key}=, got {val.strip()!r}") from None
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"expected a finite number after {key}=, got {val.strip()!r}")
+    return key, v
+
+
+spectrum_param.__name__ = "spectrum parameter"
+
+
 def norm_label(norm: float) -> str:
     """The attack norm as text: ``"2"``, ``"inf"``, ``"3.5"``."""
     return "inf" if math.isinf(norm) else f"{norm:g}"
@@ -95,7 +128,15 @@ def add_problem_arguments(ap: argparse.ArgumentParser) -> argparse._ArgumentGrou
                    help="features (default: n^1.5 two_level, 20n bllt_log, 5n spiked, 10n power_law, "
                         "2n isotropic)")
     g.add_argument("--spectrum", choices=SPECTRA, default="two_level",
-                   help="covariance spectrum (default two_level: exp(-k/2) + sqrt(n)/p); theta* = e_1")
+                   help="covariance spectrum (default two_level: exp(-k/2) + sqrt(n)/p)")
+    g.add_argument("--spectrum-param", type=spectrum_param, action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter of the --spectrum preset, repeatable (two_level: low, tau, high; "
+                        "spiked: n_spikes, spike, tail; bllt_log: beta, a, scale; power_law: a, scale; "
+                        "isotropic: scale), e.g. tau=2 or n_spikes=10")
+    g.add_argument("--theta-star", type=theta_star, default=None, metavar="KIND[:KEY=VALUE,...]",
+                   help="the ground truth (default e1): e1, top_k:k=10, band:start=k*,stop=2k*, power:a=0.5, "
+                        "dense:seed=3[,dist=gaussian], file:path=theta.npy; ||theta*||_2 = 1 unless "
+                        "scale=... (normalise=sigma: ||theta*||_Sigma)")
     g.add_argument("--noise", type=real("a finite number >= 0", maximum=MAX_SCALE), default=1.0,
                    metavar="SIGMA", help="label-noise standard deviation sigma (default 1)")
     g.add_argument("--seed", type=integer(0, "an integer >= 0"), default=0, metavar="SEED",
@@ -180,9 +221,18 @@ def check_args(args: argparse.Namespace) -> int:
     if args.target == "consistent" and args.norm != 2:
         raise UsageError(f"argument --target: consistent needs --norm 2 (perturbations orthogonal to "
                          f"theta* are an l2 notion), got --norm {norm_label(args.norm)}")
-    if args.spectrum == "spiked" and p < N_SPIKES:
-        raise UsageError(f"argument --p: --spectrum spiked has {N_SPIKES} spikes and needs p >= "
-                         f"{N_SPIKES}, got {p}")
+    seen = set()
+    for key, _ in getattr(args, "spectrum_param", []):
+        allowed = SPECTRUM_PARAMS[args.spectrum]
+        if key not in allowed:
+            raise UsageError(f"argument --spectrum-param: --spectrum {args.spectrum} takes "
+                             f"{', '.join(allowed)}, got {key!r}")
+        if key in seen:
+            raise UsageError(f"argument --spectrum-param: {key} given twice")
+        seen.add(key)
+    if args.spectrum == "spiked" and p < n_spikes(args):
+        raise UsageError(f"argument --p: --spectrum spiked has {n_spikes(args)} spikes and needs p >= "
+                         f"{n_spikes(args)}, got {p}")
     if getattr(args, "plot", None):
         from ..plot import check_target_file
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 import argparse
 import math
 import time
+import warnings
 
 import numpy as np
 
 from ... import __version__
+from ..._warnings import Float32AccuracyWarning
 from ...design import GaussianDesign
 from ...ridge import ridge_path_risks
+from ...ridge._accuracy import flag_note
 from ...risk import dual_exponent
 from ...runtime import compile_notice
 from ...theory import adversarial_equivalent, benign_report, frontier_gap, pareto_frontier, ridge_equivalent
@@ -47,12 +50,16 @@ def run(args: argparse.Namespace) -> dict:
         t1, s1 = time.perf_counter(), setup.setup_s
         lam = np.concatenate([[0.0], n * np.logspace(-5, 2, args.n_lam - 1)])
         eps = np.asarray(args.eps, dtype=np.float64)
-        out = ridge_path_risks(X, y, lam, prob.spectrum, prob.theta_star, eps, norm=args.norm,
-                               target=args.target, noise=args.noise)
+        with warnings.catch_warnings():  # recorded in notes (and printed with them) instead
+            warnings.simplefilter("ignore", Float32AccuracyWarning)
+            out = ridge_path_risks(X, y, lam, prob.spectrum, prob.theta_star, eps, norm=args.norm,
+                                   target=args.target, noise=args.noise)
         t2, s2 = time.perf_counter(), setup.setup_s
         del X, y
         check_finite(out, args)
         notes: dict[str, str] = {}
+        if args.float32 and (note := flag_note(lam, out["accuracy_bound"], n)) is not None:
+            notes["float32"] = note
         theory = _theory(prob, n, eps, out, args, notes)
         t3, s3 = time.perf_counter(), setup.setup_s
     q = dual_exponent(args.norm)
@@ -64,7 +71,8 @@ def run(args: argparse.Namespace) -> dict:
                    "norm_label": norm_label(args.norm), "dual_exponent": q, "target": args.target,
                    "seed": args.seed, "dtype": "float32" if args.float32 else "float64",
                    "n_lam": args.n_lam, "trace_sigma": float(prob.spectrum.sum()),
-                   "theta_star": prob.theta_star_label},
+                   "theta_star": prob.theta_star_label,
+                   "spectrum_params": dict(getattr(args, "spectrum_param", []))},
         **{k: out[k] for k in ("lam", "eps", "standard_risk", "norm2", "dual_norm", "df",
                                "adversarial_risk")},
         "ground_truth": {"standard_risk": 0.0, "norm2": float(np.linalg.norm(prob.theta_star)),

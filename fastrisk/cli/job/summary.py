@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from ...theory import grid_optimum
+
 __all__ = ["best_rows", "summarize"]
 
 
@@ -35,11 +37,19 @@ def summarize(res: dict) -> dict:
     eps = res["eps"]
     rows = best_rows(res)
     warnings: list[str] = []
-    for name, i in rows[5:]:
-        if i == L - 1:
+    R, adv, lam = res["standard_risk"], res["adversarial_risk"], res["lam"]
+    gt = res["ground_truth_adversarial_risk"][E - 1]
+    objectives = [R] + [adv[:, e] for e in range(E)] + [np.maximum(R, adv[:, E - 1] - gt)]
+    for (name, i), values in zip(rows[5:], objectives, strict=True):
+        edge = grid_optimum(values, lam).edge  # the package's one rule for a best value on a grid edge
+        if edge == "upper":
             warnings.append(f"'{name}' sits on the largest penalty of the grid (lam/n = "
-                            f"{res['lam'][i] / c['n']:.3g}): the optimum may lie beyond it, towards "
+                            f"{lam[i] / c['n']:.3g}): the optimum may lie beyond it, towards "
                             f"theta = 0")
+        elif edge == "lower":
+            warnings.append(f"'{name}' sits at the small end of the grid (lam/n = {lam[i] / c['n']:.3g}, "
+                            f"next to the min-norm interpolator): the optimum may lie below lam/n = "
+                            f"{lam[1] / c['n']:.3g}")
     best_adv = [i for _, i in rows[6:6 + E]]
     if math.isinf(c["norm"]) and L - 1 in best_adv:
         e = len(best_adv) - 1 - best_adv[::-1].index(L - 1)  # the largest radius on the edge
