@@ -230,3 +230,24 @@ def test_theory_compact_arguments_and_p_billion():
     assert peak < 8 * 2**20 and np.all(np.isfinite(eq.risk)) and np.all(np.isfinite(adv))
     # the tail's implicit ridge: kappa_0 ~ tr(Sigma) / n when the tail dominates the trace
     assert eq.kappa[0] == pytest.approx(spec.trace / 10**4, rel=0.05)
+
+
+@pytest.mark.parametrize("kind", ["e1", "top_k:k=5", "band:start=3,stop=400", "power:a=0.5", "dense:seed=1"])
+def test_ground_truth_vocabulary_on_compact_designs(kind):
+    # fastrisk.ground_truth builds theta* for a compact spectrum as (theta_lead, tail norm): the pair a
+    # compact design, the Wishart route and the theory take; l2 quantities equal the length-p form's
+    from fastrisk.ground_truth import resolve_theta_star
+
+    n, p = 100, 3000
+    spec = spectra.two_level(p, n**0.5 / p, tau=2.0, compact=True)
+    gt = resolve_theta_star(kind)
+    lead, t = gt.build_compact(spec.lead, spec.tail, spec.p, n=n)
+    full = gt.build(spec.expand(), n=n)
+    lam = np.concatenate([[0.0], n * np.logspace(-3, 2, 20)])
+    e1 = fr.theory.ridge_equivalent(spec.expand(), full, 1.0, n, lam, sequence_norms=False)
+    e2 = fr.theory.ridge_equivalent(spec, lead, 1.0, n, lam, theta_tail_norm=t, sequence_norms=False)
+    np.testing.assert_allclose(e2.risk, e1.risk, rtol=1e-10)
+    np.testing.assert_allclose(e2.inner_sq, e1.inner_sq, rtol=1e-10)
+    design = fr.GaussianDesign(spec, lead, noise=1.0, theta_tail_norm=t)
+    path = fr.RidgePath.from_design(design, n, lam, seed=0, tail="wishart")
+    assert np.all(np.isfinite(path.adversarial_risk(design, [0.1], target="consistent")))
