@@ -9,11 +9,11 @@ from ._extras import MissingExtraError
 from ._warnings import Float32AccuracyWarning, IllConditionedWarning
 from .design import GaussianDesign
 from .ground_truth import make_theta_star
-from .ridge import RidgePath, ridge_path_risks
+from .ridge import RidgePath, design_path_risks, ridge_path_risks
 from .runtime import set_threads, thread_info, threads
 
 __version__ = "0.1.0"
 
 __all__ = ["Float32AccuracyWarning", "GaussianDesign", "IllConditionedWarning", "MissingExtraError",
-           "RidgePath", "ridge_path_risks", "ntk", "risk", "spectra", "theory", "ground_truth",
-           "make_theta_star", "set_threads", "thread_info", "threads", "__version__"]
+           "RidgePath", "ridge_path_risks", "design_path_risks", "ntk", "risk", "spectra", "theory",
+           "ground_truth", "make_theta_star", "set_threads", "thread_info", "threads", "__version__"]

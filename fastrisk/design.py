@@ -16,9 +16,11 @@ from . import config
 from ._validation import (
     check_cov,
     check_noise,
+    check_nonnegative_float,
     check_positive_int,
     check_vector,
 )
+from .spectra import FlatTail
 
 __all__ = ["GaussianDesign", "as_seed_sequence"]
 
@@ -70,6 +72,12 @@ class GaussianDesign:
         Standard deviation sigma of the additive label noise (not the variance).
     cov : array_like, shape (p,) or (p, p), optional
         Covariance: 1-D means diagonal (same as ``spectrum``); 2-D must be symmetric PSD.
+    theta_tail_norm : float, optional
+        Only with a compact spectrum (:class:`fastrisk.spectra.FlatTail`, e.g.
+        ``spectra.two_level(p, low, tau=2, compact=True)``): then ``theta_star`` has the length m of
+        its leading coordinates and this is the l2 norm of theta*'s part on the flat tail (default 0).
+        Every l2 quantity depends on that part only through its norm (the tail is rotation
+        invariant), so one number stands for any tail part, dense or sparse.
 
     Attributes
     ----------
@@ -79,6 +87,13 @@ class GaussianDesign:
     noise : float
     is_diagonal : bool
 
+    Compact designs (a :class:`~fastrisk.spectra.FlatTail` spectrum) never hold a length-p array:
+    ``cov``, ``theta_star``, ``spectrum``, ``sample`` and everything built on them refuse with a
+    ``TypeError`` that says so; ``compact``, ``theta_lead``, ``theta_tail_norm``, ``p``, ``trace`` and
+    ``noise`` describe them, :meth:`RidgePath.from_design` with ``tail="wishart"`` simulates them, and
+    :meth:`expanded` gives the equivalent design with length-p arrays (theta*'s tail part on the
+    first tail coordinate) where p is small enough.
+
     Notes
     -----
     A design is a value: it keeps read-only copies of ``spectrum``/``cov`` and ``theta_star``, so
@@ -87,11 +102,27 @@ class GaussianDesign:
     """
 
     __slots__ = ("_cov", "_p", "_theta_star", "_noise", "_is_diagonal", "_factor", "_cov_key", "_key",
-                 "_theta_key")
+                 "_theta_key", "_compact", "_theta_tail")
+    _cov: np.ndarray
+    _cov_key: bytes
+    _theta_key: bytes
+    _key: bytes
+    _compact: FlatTail | None
+    _theta_tail: float
 
-    def __init__(self, spectrum=None, theta_star=None, noise: float = 0.0, *, cov=None):
+    def __init__(self, spectrum=None, theta_star=None, noise: float = 0.0, *, cov=None,
+                 theta_tail_norm: float | None = None):
         if (spectrum is None) == (cov is None):
             raise TypeError("GaussianDesign needs exactly one of spectrum= or cov=")
+        self._compact = None
+        self._theta_tail = 0.0
+        given = spectrum if cov is None else cov
+        if isinstance(given, FlatTail):
+            self._init_compact(given, theta_star, noise, theta_tail_norm)
+            return
+        if theta_tail_norm is not None:
+            raise TypeError("theta_tail_norm is only for a compact spectrum (spectra.FlatTail, e.g. "
+                            "compact=True); with a length-p spectrum give theta_star whole")
         c = check_cov(spectrum if cov is None else cov, name="spectrum" if cov is None else "cov")
         p = c.shape[0]
         if theta_star is None:
@@ -104,16 +135,51 @@ class GaussianDesign:
         self._factor: np.ndarray | None = None
         self._hash()
 
+    def _init_compact(self, spec: FlatTail, theta_star, noise, theta_tail_norm) -> None:
+        if theta_star is None:
+            raise TypeError(f"theta_star is required: with a compact spectrum, the ground truth on its "
+                            f"{spec.m} leading coordinates, shape ({spec.m},)")
+        ts = as_float_vector(theta_star, spec.m, "theta_star", f" (the leading coordinates of {spec!r})")
+        t = 0.0 if theta_tail_norm is None else check_nonnegative_float(
+            theta_tail_norm, "theta_tail_norm", " (the l2 norm of theta*'s tail part)")
+        if t > 0 and spec.n_tail == 0:
+            raise ValueError(f"theta_tail_norm must be 0: {spec!r} has no tail coordinate")
+        self._compact = spec
+        self._cov = np.zeros(0)  # never read: cov refuses a compact design
+        self._p = spec.p
+        self._theta_star = _frozen(ts)
+        self._theta_tail = t
+        self._noise = check_noise(noise)
+        self._is_diagonal = True
+        self._factor = None
+        self._hash()
+
     def _hash(self) -> None:
         # a design is a value: paths cache what they computed for it under these keys, hashed once
+        if self._compact is not None:
+            c = self._compact
+            self._cov_key = b"flat" + _digest(c.lead, np.array([c.tail, float(c.p)]))
+            self._theta_key = _digest(self._theta_star, np.array([self._theta_tail]))
+            self._key = self._cov_key + _digest(self._theta_star,
+                                                np.array([self._theta_tail, self._noise]))
+            return
         self._cov_key = _digest(self._cov)
         self._theta_key = _digest(self._theta_star)
         self._key = self._cov_key + _digest(self._theta_star, np.array([self._noise]))
 
     def __getstate__(self):
+        if self._compact is not None:
+            return {"compact": self._compact, "theta_star": self._theta_star, "noise": self._noise,
+                    "theta_tail_norm": self._theta_tail}
         return {"cov": self._cov, "theta_star": self._theta_star, "noise": self._noise}
 
     def __setstate__(self, state):
+        self._compact = None
+        self._theta_tail = 0.0
+        if "compact" in state:
+            self._init_compact(state["compact"], state["theta_star"], state["noise"],
+                               state["theta_tail_norm"])
+            return
         # unpickled arrays come back writeable: freeze them again (already validated once)
         self._cov = _frozen(state["cov"])
         self._p = self._cov.shape[0]
@@ -123,8 +189,44 @@ class GaussianDesign:
         self._factor = None
         self._hash()
 
-    cov = property(lambda self: self._cov, doc="Covariance: (p,) diagonal or (p, p), read-only.")
-    theta_star = property(lambda self: self._theta_star, doc="Ground truth (p,), read-only.")
+    @property
+    def cov(self):  # untyped, as the attribute it replaced: callers pass it on as they please
+        """Covariance: (p,) diagonal or (p, p), read-only (refused for a compact design)."""
+        if self._compact is not None:
+            self._refuse("cov (a length-p array)")
+        return self._cov
+
+    @property
+    def theta_star(self):
+        """Ground truth (p,), read-only (refused for a compact design: see :attr:`theta_lead`)."""
+        if self._compact is not None:
+            self._refuse("theta_star (a length-p array; theta_lead and theta_tail_norm describe it)")
+        return self._theta_star
+
+    compact = property(lambda self: self._compact,
+                       doc="The compact spectrum (:class:`~fastrisk.spectra.FlatTail`), or None.")
+    theta_lead = property(lambda self: self._theta_star if self._compact is not None else None,
+                          doc="Compact designs: theta* on the leading coordinates (m,); else None.")
+    theta_tail_norm = property(lambda self: self._theta_tail,
+                               doc="Compact designs: the l2 norm of theta*'s tail part (0 otherwise).")
+
+    def _refuse(self, what: str):
+        raise TypeError(f"{what} is not available: this design's spectrum is compact ({self._compact!r}) "
+                        "and no length-p array is ever formed; use RidgePath.from_design(design, n, lam, "
+                        "seed, tail='wishart') and l2 risks, or design.expanded() where p is small")
+
+    def expanded(self) -> GaussianDesign:
+        """The same population with length-p arrays (a compact design: theta*'s tail part on the first
+        tail coordinate; by rotation invariance every l2 quantity is the same for any tail direction).
+        A design that is not compact is returned as it is."""
+        if self._compact is None:
+            return self
+        c = self._compact
+        ts = np.zeros(c.p)
+        ts[:c.m] = self._theta_star
+        if c.n_tail:
+            ts[c.m] = self._theta_tail
+        return GaussianDesign(c.expand(), ts, self._noise)
     p = property(lambda self: self._p, doc="Number of features.")
     noise = property(lambda self: self._noise, doc="Label-noise standard deviation.")
     is_diagonal = property(lambda self: self._is_diagonal, doc="Whether Sigma is diagonal.")
@@ -139,6 +241,8 @@ class GaussianDesign:
     @property
     def spectrum(self) -> np.ndarray:
         """Eigenvalues of Sigma, non-increasing."""
+        if self._compact is not None:
+            self._refuse("spectrum (a length-p array)")
         if self.is_diagonal:
             return np.sort(self.cov)[::-1]
         return np.linalg.eigvalsh(self.cov)[::-1].clip(min=0.0)
@@ -153,12 +257,16 @@ class GaussianDesign:
 
     def excess_risk(self, theta) -> float:
         """Standard (excess) risk ``(theta - theta_star)^T Sigma (theta - theta_star)`` of one vector."""
+        if self._compact is not None:
+            self._refuse("excess_risk (of a length-p vector)")
         d = check_vector(theta, self.p, "theta") - self.theta_star
         return self.sigma_norm_sq(d)
 
     @property
     def trace(self) -> float:
         """``tr(Sigma) = E ||x||_2^2``."""
+        if self._compact is not None:
+            return self._compact.trace
         return float(self.cov.sum() if self.is_diagonal else np.trace(self.cov))
 
     # ----------------------------------------------------------------------------- sampling
@@ -177,6 +285,8 @@ class GaussianDesign:
         the same numbers as the columns of :meth:`sample` for the same ``n`` and ``seed``, so a
         streaming reduction can regenerate any block instead of holding X.
         """
+        if self._compact is not None:
+            self._refuse("iter_blocks (columns of X, n x p)")
         if not self.is_diagonal:
             raise ValueError("iter_blocks needs a diagonal covariance; a 2-D cov mixes all columns")
         n = check_positive_int(n, "n")
@@ -217,6 +327,8 @@ class GaussianDesign:
         X : ndarray (n, p), C-contiguous
         y : ndarray (n,), float64, ``X @ theta_star + noise * z`` computed in float64
         """
+        if self._compact is not None:
+            self._refuse("sample (X is n x p)")
         n = check_positive_int(n, "n")
         dtype = _check_float_dtype(dtype)
         if block is not None:
@@ -252,8 +364,18 @@ class GaussianDesign:
         return signal + self.noise * rng.standard_normal(signal.shape[0])
 
     def __repr__(self) -> str:
+        if self._compact is not None:
+            return f"GaussianDesign(p={self.p}, cov={self._compact!r}, noise={self.noise:g})"
         kind = "diagonal" if self.is_diagonal else "full"
         return f"GaussianDesign(p={self.p}, cov={kind}, noise={self.noise:g})"
+
+
+def as_float_vector(v, length: int, name: str, what: str) -> np.ndarray:
+    """:func:`check_vector` with a word on what the length is."""
+    try:
+        return check_vector(v, length, name)
+    except ValueError as exc:
+        raise ValueError(f"{exc}{what}") from None
 
 
 def _check_float_dtype(dtype) -> np.dtype:

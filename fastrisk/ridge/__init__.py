@@ -46,10 +46,13 @@ The package, one concern per module (imports point down the list):
 - :mod:`~fastrisk.ridge._truth`: theta* in the coordinates of the path (the error coordinates);
 - :mod:`~fastrisk.ridge._passes`: products of the coefficients with X, a design or new points;
 - :mod:`~fastrisk.ridge._targets`: which design (theta*, noise) each target is measured against;
-- :mod:`~fastrisk.ridge._features`: the feature source (X held, or regenerated from a seed).
+- :mod:`~fastrisk.ridge._features`: the feature source (X held, or regenerated from a seed);
+- :mod:`~fastrisk.ridge._wishart`: the Wishart route (``from_design(..., tail="wishart")``): a flat
+  tail drawn through the law of its Gram, its own feature source and its l2 risks.
 """
 
+from ._design_risks import design_path_risks
 from ._functions import ridge_path_risks
 from .path import RidgePath
 
-__all__ = ["RidgePath", "ridge_path_risks"]
+__all__ = ["RidgePath", "ridge_path_risks", "design_path_risks"]

@@ -18,7 +18,7 @@ from ._passes import filter_unit, slabs
 from ._targets import target_groups
 from ._truth import error_weights, remainder, truth
 
-__all__ = ["ensure_norms", "dual_norm", "error_sum_terms", "norm2_sq"]
+__all__ = ["ensure_norms", "dual_norm", "consistent_norm", "error_sum_terms", "norm2_sq"]
 
 _NONE = np.zeros((0, 0))
 
@@ -97,11 +97,16 @@ def dual_norm(path, targets, q: float, target: str) -> np.ndarray:
     b = path._norms[q]
     if target != "consistent":
         return b
+    return consistent_norm(path, truth(path, targets), b)
+
+
+def consistent_norm(path, tr, b: np.ndarray) -> np.ndarray:
+    """The l2 norm of theta_lam projected off each target's theta*, (L, k), from theta* in the path's
+    coordinates ``tr`` (:func:`fastrisk.ridge._truth.truth`) and ``b = ||theta_lam||_2`` (L, k)."""
     # ||theta_perp||^2 = (|omega wedge y|^2 + ||r||^2 ||theta||^2) / ||theta*||^2 with y = P theta*,
     # r = theta* - y and omega either theta or theta - y (whichever is shorter), both in the
     # orthonormal coordinates sqrt(d) * (hat weights); one Gram-Schmidt step against y makes
     # |omega wedge y| free of the cancellation of ||theta||^2 - (theta^T u)^2.
-    tr = truth(path, targets)
     rr, _, _, br = remainder(path, tr)
     sp = path.spec
     sq = np.sqrt(np.maximum(path._dhat, 0.0))  # null eigenvalues may be -0 or tiny negative

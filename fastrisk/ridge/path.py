@@ -18,9 +18,10 @@ from .._validation import (
     check_sigma_gram,
     check_target,
     check_targets,
+    dual_exponent,
 )
 from ..risk import _closed_form, _closed_form_targets, moments_risk, moments_risk_targets
-from . import _accuracy, _build, _noise, _norms, _passes, _routes
+from . import _accuracy, _build, _noise, _norms, _passes, _routes, _wishart, _wishart_risks
 from ._targets import Targets, check_designs
 
 __all__ = ["RidgePath"]
@@ -108,6 +109,8 @@ class RidgePath(SpectralPath, LowRankRoute):
     #: Routes the last standard-risk computation passed over, with the reason (a failed accuracy
     #: check: an ill-conditioned X Sigma X^T, a cancelling structured form, a low-rank check).
     route_notes: dict[str, str] | None = None
+    #: The feature source of a ``tail="wishart"`` path (None otherwise): see :mod:`._wishart`.
+    _tail: _wishart.TailFeatures | None = None
 
     def __init__(self, X: ArrayLike, y: ArrayLike, lam: ArrayLike, *, method: str = "gram"):
         _build.build_dense(self, X, y, lam, method)
@@ -153,7 +156,7 @@ class RidgePath(SpectralPath, LowRankRoute):
 
     @classmethod
     def from_design(cls, design: Designs, n: int, lam: ArrayLike, seed, *, dtype=np.float64,
-                    block: int | None = None, risk_stats: bool = True) -> RidgePath:
+                    block: int | None = None, risk_stats: bool = True, tail: str = "explicit") -> RidgePath:
         """The ridge path on ``design.sample(n, seed)`` without ever holding X (diagonal Sigma).
 
         X is generated block by block from the seed (the same numbers as :meth:`GaussianDesign.sample`
@@ -190,6 +193,19 @@ class RidgePath(SpectralPath, LowRankRoute):
             l2 adversarial risks cost no second pass. Exception: for a general Sigma with many
             penalties the low-rank route (one regenerating pass, ``2 n p r`` flops) is cheaper than
             folding ``X Sigma X^T`` (``n^2 p``); that second Gram is then not folded.
+        tail : {"explicit", "wishart"}
+            ``"explicit"`` (default): X is drawn column by column as above. ``"wishart"``: for a
+            flat-tail design (Sigma = a few leading values plus ``c I`` on at least half of the
+            coordinates: ``two_level``, ``spiked``, ``isotropic``, or a compact
+            :class:`~fastrisk.spectra.FlatTail`), only the leading columns of X are drawn (the same
+            numbers as ``design.sample``); the tail enters through its Gram, drawn from its Wishart
+            law (Bartlett decomposition), and one Gaussian column per direction of theta*'s tail
+            parts, so the cost is one n x n draw and one ``eigh`` whatever p is (p = 10^9 included)
+            and memory is O(n^2). The path, ``norm(2)``, the standard risk (and its noise average)
+            and the l2 adversarial risks (clean, noisy, consistent) are exact *in law* (the draw
+            differs from the explicit one); coefficients, predictions, other norms and attacks, and
+            empirical risks need the tail of X and are refused with a one-line error. The random
+            stream and the law are documented in :mod:`fastrisk.ridge._wishart`.
 
         Returns
         -------
@@ -209,6 +225,8 @@ class RidgePath(SpectralPath, LowRankRoute):
         >>> folded.adversarial_risk(noisy, [0.1], target="noisy").shape
         (20, 1, 3)
         """
+        if _wishart.check_tail(tail, design) == "wishart":
+            return _wishart.build_from_design(cls, design, n, lam, seed, dtype, block, risk_stats)
         return _build.build_from_design(cls, design, n, lam, seed, dtype, block, risk_stats)
 
     # ------------------------------------------------------------------ accuracy
@@ -304,6 +322,8 @@ class RidgePath(SpectralPath, LowRankRoute):
             if cols.size and (cols.min() < -self.n_penalties or cols.max() >= self.n_penalties):
                 raise ValueError(f"index out of range for {self.n_penalties} penalties")
             cols = cols % self.n_penalties
+        if self._tail is not None:
+            _wishart.refuse("coef")
         return self._out(_passes.coef(self, cols))
 
     def predict(self, X_new: ArrayLike) -> np.ndarray:
@@ -318,6 +338,8 @@ class RidgePath(SpectralPath, LowRankRoute):
         -------
         ndarray (m, L) or (m, L, k) float64
         """
+        if self._tail is not None:
+            _wishart.refuse("predict")
         X_new = check_design_matrix(X_new, "X_new")
         if X_new.shape[1] != self.p:
             raise ValueError(f"X_new must have p={self.p} columns, got shape {X_new.shape}")
@@ -340,6 +362,8 @@ class RidgePath(SpectralPath, LowRankRoute):
         ndarray (L,) or (L, k) float64
         """
         q = check_q(q)
+        if q != 2.0 and self._tail is not None:
+            _wishart.refuse(f"norm(q={q:g})")
         _norms.ensure_norms(self, [q])
         return self._out(self._norms[q])
 
@@ -374,6 +398,8 @@ class RidgePath(SpectralPath, LowRankRoute):
         -------
         ndarray (L,) or (L, k) float64
         """
+        if self._tail is not None:
+            return self._out(_wishart_risks.standard_risk(self, self._targets(design)))
         return self._out(_routes.standard_risk(self, self._targets(design), qs=()))
 
     def standard_risk_noise_avg(self, design: Designs) -> np.ndarray:
@@ -404,6 +430,8 @@ class RidgePath(SpectralPath, LowRankRoute):
         >>> fr.RidgePath(X, y, [0.0, 1.0, 10.0]).standard_risk_noise_avg(design).shape
         (3,)
         """
+        if self._tail is not None:
+            return self._out(_wishart_risks.standard_risk_noise_avg(self, self._targets(design)))
         return self._out(_noise.standard_risk_noise_avg(self, self._targets(design)))
 
     def norm2_sq_noise_avg(self, design: Designs) -> np.ndarray:
@@ -421,6 +449,8 @@ class RidgePath(SpectralPath, LowRankRoute):
         -------
         ndarray (L,) or (L, k) float64
         """
+        if self._tail is not None:
+            return self._out(_wishart_risks.norm2_sq_noise_avg(self, self._targets(design)))
         return self._out(_noise.norm2_sq_noise_avg(self, self._targets(design)))
 
     def standard_risk_from_stats(self, sigma_gram: ArrayLike, x_sigma_theta: ArrayLike,
@@ -510,13 +540,19 @@ class RidgePath(SpectralPath, LowRankRoute):
         p, q = check_norm(norm)
         target = check_target(target, p)
         eps = check_eps(eps)
-        R = _routes.standard_risk(self, targets, qs=(q,))
-        b = _norms.dual_norm(self, targets, q, target)
+        if self._tail is not None:
+            b = _wishart_risks.dual_norm(self, targets, p, target)
+            R = _wishart_risks.standard_risk(self, targets)
+        else:
+            R = _routes.standard_risk(self, targets, qs=(q,))
+            b = _norms.dual_norm(self, targets, q, target)
         if not self._multi:
             return _closed_form(R[:, 0], b[:, 0], eps, target, float(targets.noise[0]))
         return _closed_form_targets(R, b, eps, target, targets.noise)
 
     def _dual_norm(self, design: Designs, q: float, target: str) -> np.ndarray:
+        if self._tail is not None:
+            return self._out(_wishart_risks.dual_norm(self, self._targets(design), dual_exponent(q), target))
         return self._out(_norms.dual_norm(self, self._targets(design), q, target))
 
     def empirical_adversarial_risk(self, X_test: ArrayLike, y_test: ArrayLike, eps: ArrayLike,
@@ -540,6 +576,8 @@ class RidgePath(SpectralPath, LowRankRoute):
         -------
         ndarray (L, E) or (L, E, k) float64
         """
+        if self._tail is not None:
+            _wishart.refuse("empirical_adversarial_risk (a test sample)")
         X_test = check_design_matrix(X_test, "X_test")
         m = X_test.shape[0]
         if X_test.shape[1] != self.p:
@@ -561,5 +599,6 @@ class RidgePath(SpectralPath, LowRankRoute):
 
     def __repr__(self) -> str:
         ks = f", k={self.k}" if self._multi else ""
+        tail = "" if self._tail is None else ", tail='wishart'"
         return (f"RidgePath(n={self.n}, p={self.p}, side={self.side!r}, L={self.n_penalties}{ks}, "
-                f"rank={self.rank}, dtype={self.dtype})")
+                f"rank={self.rank}, dtype={self.dtype}{tail})")

@@ -58,7 +58,7 @@ from .._validation import (
     check_vector,
 )
 from ..risk import _closed_form
-from . import _scale
+from . import _compact, _scale
 from ._seqnorms import LINF_ANCHORS as LINF_ANCHORS  # the tuning constants, importable from here as before
 from ._seqnorms import LINF_MAX_BINS as LINF_MAX_BINS
 from ._seqnorms import _sequence_norms
@@ -129,9 +129,15 @@ class RidgeEquivalent:
 
 
 
-def _validate(spectrum, theta_star, noise, n, lam):
-    s = check_spectrum(spectrum)
-    ts = check_vector(theta_star, s.size, "theta_star")
+def _validate(spectrum, theta_star, noise, n, lam, theta_tail_norm=None):
+    if _compact.is_compact(spectrum):  # a FlatTail: theta* = (theta on the leading coordinates, t)
+        s, ts = _compact.validate(spectrum, theta_star, theta_tail_norm)
+    elif theta_tail_norm is not None:
+        raise TypeError("theta_tail_norm is only for a compact spectrum (spectra.FlatTail); with a "
+                        "length-p spectrum give theta_star whole")
+    else:
+        s = check_spectrum(spectrum)
+        ts = check_vector(theta_star, s.size, "theta_star")
     sigma = check_noise(noise)
     n = check_positive_int(n, "n")
     lam = check_lam(lam)
@@ -139,7 +145,8 @@ def _validate(spectrum, theta_star, noise, n, lam):
 
 
 def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n: int, lam: ArrayLike,
-                     *, sequence_norms: bool | str = True) -> RidgeEquivalent:
+                     *, sequence_norms: bool | str = True,
+                     theta_tail_norm: float | None = None) -> RidgeEquivalent:
     """Deterministic equivalent of the ridge path on a diagonal covariance (docs/math.md section 6).
 
     Parameters
@@ -162,6 +169,11 @@ def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n
         (its name; the other field is then NaN), or neither (False: both NaN). Their cost grows with the
         number of distinct (eigenvalue, ``|theta*_i|``) pairs of the signal (O(pairs * L)): small for a
         dense ground truth on a flat tail (merged), up to nnz for one without repeated values.
+    theta_tail_norm : float, optional
+        With a compact ``spectrum`` (:class:`fastrisk.spectra.FlatTail`: leading eigenvalues, a tail
+        value and p; no array of length p), ``theta_star`` holds theta* on the leading coordinates and
+        this the l2 norm of its part on the tail (default 0). The l2 quantities are exact for any tail
+        part; ``norm1``/``norm_inf`` depend on how it is spread and are NaN when it is not 0.
 
     Returns
     -------
@@ -179,17 +191,21 @@ def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n
     """
     if sequence_norms not in (True, False, "norm1", "norm_inf"):
         raise ValueError(f"sequence_norms must be True, False, 'norm1' or 'norm_inf', got {sequence_norms!r}")
-    s, ts, sigma, n, lam = _validate(spectrum, theta_star, noise, n, lam)
-    if not np.any(s > 0):
+    s, ts, sigma, n, lam = _validate(spectrum, theta_star, noise, n, lam, theta_tail_norm)
+    compact = _compact.is_compact(s)
+    if not np.any((_compact.short(s) if compact else s) > 0):
         raise ValueError("spectrum has no positive eigenvalue: the risk is identically 0")
+    if compact and s.n_tail and ts[-1] > 0:
+        sequence_norms = False  # the l1 / l_inf norms need the tail part's spread, not only its norm
     # work in units where max(spectrum) ~ 1 and max(|theta*|, sigma / sqrt(s_max)) ~ 1 (exact powers of
     # two), so that any representable scale gives the digits of an ordinary one (see _scale.py)
-    es = _scale.spectrum_exponent(s)
+    es = _compact.exponent(s) if compact else _scale.spectrum_exponent(s)
     eb = _scale.signal_exponent(ts, sigma, es)
     # theta* enters only through its merged atoms: at a moderate scale they are rescaled instead of a
     # copy of theta* (the same numbers: scaling by a power of two is exact)
     defer = abs(eb) <= 64
-    unit, one_md = _ridge_equivalent_unit(_scale.ldexp(s, -es), ts if defer else _scale.ldexp(ts, -eb),
+    unit, one_md = _ridge_equivalent_unit(_compact.scaled(s, -es) if compact else _scale.ldexp(s, -es),
+                                          ts if defer else _scale.ldexp(ts, -eb),
                                           _scale.ldexp(sigma, -eb - es // 2), n, lam, _scale.ldexp(lam, -es),
                                           sequence_norms, theta_exp=-eb if defer else 0)
     sc = {"kappa": es, "bias": es + 2 * eb, "risk": es + 2 * eb, "norm2_sq": 2 * eb, "norm1": eb,
@@ -224,7 +240,8 @@ def _ridge_equivalent_unit(s, ts, sigma, n, lam, ell_lam, sequence_norms, theta_
     """:func:`ridge_equivalent` on validated arguments already in unit scale (``ell_lam = lam`` in the
     spectrum's units; ``lam`` is only stored). Returns the equivalent and ``1 - df_2/n`` (0 at the
     threshold). ``theta_exp``: ``ts`` is unscaled, its atoms are scaled by ``2^theta_exp``."""
-    at = _Atoms(s, ts, n, theta_exp)
+    at = (_compact.atoms(_Atoms, s, ts, n, theta_exp) if _compact.is_compact(s)
+          else _Atoms(s, ts, n, theta_exp))
     ell = ell_lam / n
     if np.any(ell > MAX_NORMALISED_LAM):
         raise ValueError(f"lam must be <= {MAX_NORMALISED_LAM:g} * n * max(spectrum) (the sums underflow "
@@ -257,6 +274,8 @@ def _ridge_equivalent_unit(s, ts, sigma, n, lam, ell_lam, sequence_norms, theta_
 
 def effective_regularization(spectrum: ArrayLike, n: int, lam: ArrayLike) -> np.ndarray:
     """kappa(lam) for unnormalised penalties ``lam`` (see :func:`ridge_equivalent`), shape (L,)."""
+    if _compact.is_compact(spectrum):
+        return ridge_equivalent(spectrum, np.zeros(spectrum.m), 0.0, n, lam, sequence_norms=False).kappa
     s = check_spectrum(spectrum)
     return ridge_equivalent(s, np.zeros(s.size), 0.0, n, lam, sequence_norms=False).kappa
 
@@ -264,7 +283,8 @@ def effective_regularization(spectrum: ArrayLike, n: int, lam: ArrayLike) -> np.
 # --------------------------------------------------------------------------------- adversarial
 def adversarial_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n: int,
                            lam: ArrayLike, eps: ArrayLike, norm: float = 2, target: str = "clean",
-                           *, equivalent: RidgeEquivalent | None = None) -> np.ndarray:
+                           *, equivalent: RidgeEquivalent | None = None,
+                           theta_tail_norm: float | None = None) -> np.ndarray:
     """Predicted adversarial risk of the ridge path, shape (L, E) (docs/math.md sections 2, 6, 7).
 
     The deterministic equivalent of :func:`ridge_equivalent` plugged into the Gaussian closed form
@@ -285,17 +305,29 @@ def adversarial_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: fl
     equivalent : RidgeEquivalent, optional
         Reuse a computed equivalent (must come from the same arguments; ``lam``, ``n`` and ``noise`` are
         checked, and l1 / l_inf attacks need it computed with ``sequence_norms=True``).
+    theta_tail_norm : float, optional
+        With a compact spectrum (see :func:`ridge_equivalent`): the l2 norm of theta*'s tail part.
+        l1 / l_inf attacks are refused when it is not 0 (their dual norms depend on its spread).
     """
     p, q = check_norm(norm)
     target = check_target(target, p)
     eps = check_eps(eps)
     if p not in (1.0, 2.0, math.inf):
         raise ValueError(f"norm must be 1, 2 or inf for the deterministic equivalent, got {norm!r}")
-    s, ts, sigma, n, lam = _validate(spectrum, theta_star, noise, n, lam)
+    s, ts, sigma, n, lam = _validate(spectrum, theta_star, noise, n, lam, theta_tail_norm)
+    compact = _compact.is_compact(s)
+    if compact and p != 2.0 and s.n_tail and ts[-1] > 0:
+        raise ValueError(f"norm={norm!r}: the l1 / l_inf equivalents of a compact spectrum depend on how "
+                         "theta*'s tail part (theta_tail_norm > 0) is spread over the tail; give theta_star "
+                         "as a length-p array")
     eq = equivalent
     if eq is None:
-        eq = ridge_equivalent(s, ts, sigma, n, lam,
-                              sequence_norms=False if p == 2.0 else ("norm1" if q == 1.0 else "norm_inf"))
+        seq = False if p == 2.0 else ("norm1" if q == 1.0 else "norm_inf")
+        if compact:
+            ts_lead, t = (ts[:-1], float(ts[-1])) if s.n_tail else (ts, None)
+            eq = ridge_equivalent(s, ts_lead, sigma, n, lam, sequence_norms=seq, theta_tail_norm=t)
+        else:
+            eq = ridge_equivalent(s, ts, sigma, n, lam, sequence_norms=seq)
     elif not isinstance(eq, RidgeEquivalent):
         raise TypeError(f"equivalent must be a RidgeEquivalent, got {type(eq).__name__}")
     elif not np.array_equal(eq.lam, lam) or eq.n != n or eq.noise != sigma:
