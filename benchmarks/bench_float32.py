@@ -9,7 +9,7 @@ At n = 2000, p = 20000, L = 1000 penalties, E = 100 radii:
 
 Target (issue 11): the whole spiked l2 path on float32 at most 0.6x the float64 F1. ::
 
-    python -m benchmarks.bench_float32 [--repeat 3]
+    python -m benchmarks.bench_float32 [--repeat 5]
 
 prints the interleaved ratios and the accuracy table of the README (largest relative error over the
 penalties of each output, float32 path against the float64 path on the same float32-representable
@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 import numpy as np
 
 import fastrisk as fr
 
-from ._common import pin_blas_threads
-from .bench_lowrank import make, penalties
+from . import ratios
+from ._common import make, penalties, pin_blas_threads
 
 SMALL = os.environ.get("FASTRISK_BENCH_SMALL") == "1"
 N, P = (200, 2000) if SMALL else (2000, 20000)
@@ -51,7 +50,7 @@ class Float32:
         pin_blas_threads()
         self.design, self.X64, self.X32, self.y = _data(kind)
         self.X = self.X32 if dtype == "float32" else self.X64
-        self.lam = penalties(N)
+        self.lam = penalties(1000, N)
         self.eps = np.linspace(0.0, 1.0, E)
         self.norm = np.inf if norm == "inf" else 2.0
         path(self.X[:20, :300], self.y[:20], self.lam[:5], fr.GaussianDesign(
@@ -86,27 +85,23 @@ def _rel(a, b):
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))
 
 
-def _timed(f) -> float:
-    t = time.perf_counter()
-    f()
-    return time.perf_counter() - t
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5, help="rounds per ratio")
     args = ap.parse_args()
     for kind in ("spiked", "power_law"):
         b = Float32()
         b.setup(kind, "2", "float32")
-        r32, r64 = [], []
-        f1, d, y, lam, eps = b.time_f1_float64, b.design, b.y, b.lam, b.eps
-        for _ in range(args.repeat):
-            a = _timed(lambda: f1(kind, "2", "float32"))  # noqa: B023 (called at once)
-            r32.append(_timed(lambda: path(b.X32, y, lam, d, eps, 2.0)) / a)  # noqa: B023
-            r64.append(_timed(lambda: path(b.X64, y, lam, d, eps, 2.0)) / a)  # noqa: B023
-        print(f"n={N} p={P} {kind:9s} l2 path: float32 {np.median(r32):.2f}x float64 F1, "
-              f"float64 {np.median(r64):.2f}x", flush=True)
+        d, y, lam, eps = b.design, b.y, b.lam, b.eps
+        sides = {"F1": lambda: b.time_f1_float64(kind, "2", "float32"),  # noqa: B023 (called at once)
+                 "float32": lambda: path(b.X32, y, lam, d, eps, 2.0),  # noqa: B023
+                 "float64": lambda: path(b.X64, y, lam, d, eps, 2.0)}  # noqa: B023
+        case = ratios.Case(f"{kind} l2 float32", "cost", "ridge path", "", lambda sz: None)
+        res = ratios.measure(case, ratios.Bench(sides, lambda t: t["float32"] / t["F1"], "", "F1"),
+                             args.repeat)
+        r64 = np.median(np.array(res.times["float64"]) / np.array(res.times["F1"]))
+        print(f"n={N} p={P} {kind:9s} l2 path: float32 {res.median:.2f}x float64 F1, "
+              f"float64 {r64:.2f}x", flush=True)
         o32 = outputs(b.X32, y, lam, d, eps)
         o64 = outputs(b.X64, y, lam, d, eps)
         small = lam <= np.median(lam)
