@@ -243,6 +243,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--only", nargs="+", metavar="SUBSTR", help="only the cases whose name contains one")
     ap.add_argument("--threads", type=int, help="BLAS and Numba threads (default: BLAS "
                     "FASTRISK_BENCH_THREADS, Numba all; --quick: 1)")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="cpu: process CPU time (with --threads 1 on a loaded machine)")
     ap.add_argument("--json", type=Path, help="also save the raw run (every round's times) as JSON")
     src = ap.add_mutually_exclusive_group()
     src.add_argument("--from-json", type=Path, help="render a run saved with --json instead of measuring")
@@ -251,6 +253,7 @@ def main(argv: list[str] | None = None) -> None:
     command = "python -m benchmarks.table" + (" --asv-results FILE" if args.asv_results else "") + (
         " --quick" if args.quick else "") + (
         f" --threads {args.threads}" if args.threads else "") + (
+        " --clock cpu" if args.clock == "cpu" else "") + (
         f" --rounds {args.rounds}" if args.rounds != ratios.ROUNDS else "") + " --out " + (
         str(args.out) if not args.out.is_absolute() else args.out.name)
     if args.asv_results:
@@ -261,6 +264,7 @@ def main(argv: list[str] | None = None) -> None:
         env, results, sizes, rounds = saved["environment"], saved["results"], saved["sizes"], saved["rounds"]
         command = saved.get("command", command)
     else:
+        ratios.set_clock(args.clock)
         sz = ratios.QUICK if args.quick else ratios.default_sizes()
         if args.rounds < 5 and not args.quick:
             print(f"note: {args.rounds} rounds; quote figures from at least 5", file=sys.stderr)
@@ -268,7 +272,9 @@ def main(argv: list[str] | None = None) -> None:
                                report=lambda r: print(ratios.format_line(r), flush=True),
                                threads=args.threads)
         env, results = environment(), [r.as_dict() for r in run]
-        sizes = f"{sz.name}" + (" (a smoke run: not figures to quote)" if sz is ratios.QUICK else "")
+        sizes = f"{sz.name}" + (" (a smoke run: not figures to quote)" if sz is ratios.QUICK else "") + (
+            "; clock: process CPU time (one-core ratios on a loaded machine)" if args.clock == "cpu"
+            else "; clock: wall")
         rounds = args.rounds
         if args.json:
             raw = json.dumps({"environment": env, "results": results, "sizes": sizes, "rounds": rounds,

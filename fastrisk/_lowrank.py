@@ -75,16 +75,18 @@ def _orth_new(Q: np.ndarray, Y: np.ndarray, tol: float) -> np.ndarray:
     (:func:`fastrisk.kernels.lowrank.pivoted_mgs`), which stops at the first remaining column of norm
     at most ``tol`` and so reveals the rank. LAPACK's QR/SVD of a tall, thin block are avoided: they
     thread poorly (tens to hundreds of ms on a busy 2-core machine, against 0.3 ms on one thread).
+    The MGS works on column-major (Fortran-ordered) blocks, so that every column it sweeps is contiguous
+    (5x faster than row-major at 1500 x 48).
     """
     # below this norm a projected column is rounding noise of the projection
     tol = max(tol, 64 * np.finfo(np.float64).eps * float(np.sqrt((Y * Y).sum(axis=0).max(initial=0.0))))
     for _ in range(2):
         Y = Y - Q @ (Q.T @ Y)
-    Qn = np.empty_like(Y)
-    k = pivoted_mgs(np.ascontiguousarray(Y), tol, Qn)
+    Qn = np.empty(Y.shape, order="F")
+    k = pivoted_mgs(np.asfortranarray(Y), tol, Qn)
     # the new columns are orthonormal among themselves; make them so against Q as well
     Y = Qn[:, :k] - Q @ (Q.T @ Qn[:, :k])
-    k = pivoted_mgs(Y, 0.5, Qn)
+    k = pivoted_mgs(np.asfortranarray(Y), 0.5, Qn)
     return Qn[:, :k]
 
 
@@ -112,13 +114,18 @@ def factor(s: np.ndarray, start: int, U: np.ndarray, c: np.ndarray, lam: np.ndar
     Q = _orth_new(np.zeros((m, 0)), A[:, seeds], 1e-3 * target)
     rng = np.random.default_rng(config.LOWRANK_SEED)
     res = np.empty(L)
-    while True:
-        H = Q.T @ A
+
+    def meets_target() -> bool:  # res: every column's residual ||A - Q H||
         with threads_for(A.size):
             diff_colnorms(A, np.ascontiguousarray(Q @ H), res)
-        if res.max() <= target:
-            break
+        return bool(res.max() <= target)
+
+    while True:
+        H = Q.T @ A
         r = Q.shape[1]
+        # the seed columns alone rarely span A: sketch before the first check
+        if (r > seeds.size or r >= rmax) and meets_target():
+            break
         if r >= rmax:
             return None
         k = min(config.LOWRANK_BLOCK if r > seeds.size else config.LOWRANK_RANK_GUESS, rmax - r)
@@ -126,6 +133,8 @@ def factor(s: np.ndarray, start: int, U: np.ndarray, c: np.ndarray, lam: np.ndar
         # a sketch of the residual A - Q H; its directions below target / 10 cannot matter
         Qn = _orth_new(Q, A @ Om - Q @ (H @ Om), 0.1 * target)
         if Qn.shape[1] == 0:
+            if r <= seeds.size and meets_target():  # the seeds did span A
+                break
             return None
         Q = np.hstack([Q, Qn])
     G = U[:, start:] @ (Q / np.sqrt(s[start:])[:, None])

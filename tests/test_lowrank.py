@@ -44,13 +44,14 @@ def test_diff_colnorms(m, L, seed):
     np.testing.assert_allclose(out, naive_lowrank.diff_colnorms(A, B), rtol=1e-13, atol=0)
 
 
+@pytest.mark.parametrize("order", ["C", "F"])  # the route passes column-major blocks
 @given(m=st.integers(1, 60), k=st.integers(1, 12), rank=st.integers(0, 12), seed=st.integers(0, 2**31))
-def test_pivoted_mgs_spans_and_is_orthonormal(m, k, rank, seed):
+def test_pivoted_mgs_spans_and_is_orthonormal(order, m, k, rank, seed):
     rng = np.random.default_rng(seed)
     rank = min(rank, m, k)
     Y = rng.standard_normal((m, rank)) @ rng.standard_normal((rank, k)) * 10.0 ** rng.uniform(-3, 3)
-    Q = np.empty((m, k))
-    count = pivoted_mgs(Y.copy(), 1e-9 * max(1.0, np.abs(Y).max()), Q)
+    Q = np.empty((m, k), order=order)
+    count = pivoted_mgs(np.array(Y, order=order), 1e-9 * max(1.0, np.abs(Y).max()), Q)
     Q = Q[:, :count]
     assert count == rank  # exact-rank input: the pivoting reveals it
     np.testing.assert_allclose(Q.T @ Q, np.eye(count), atol=1e-13)
