@@ -1,19 +1,22 @@
-"""asv benchmarks for sweeps: 48 tasks of n = 400, p = 2000, 101 penalties, 20 radii, l2 and l_inf.
+"""asv benchmarks for sweeps: 192 tasks of n = 400, p = 2000, 101 penalties, 20 radii, l2 and l_inf; and
+loading a store of 10^5 tasks.
 
 Compare within one ``asv run``:
 
 - ``PlainLoop.time_loop``: the loop a user writes (``GaussianDesign.sample`` + ``RidgePath`` + standard and
-  adversarial risks for both norms, one process, 2 BLAS threads), results kept in memory;
-- ``Sweep.time_run`` with ``workers = 1``: :func:`fastrisk.sweep.run` in the calling process, a Parquet
-  file per task (target: within 1.15x of the loop);
+  adversarial risks for both norms), one process on one thread (BLAS and Numba), results in memory;
+- ``Sweep.time_run`` with ``workers = 1``: :func:`fastrisk.sweep.run` in the calling process on one thread,
+  small tasks batched into a few Parquet files (target: at most 1.15x the loop);
 - ``Sweep.time_run`` with ``workers = 2``: a spawn pool of 2 workers with 1 thread each, already started
   by an earlier sweep of the session (target: at least 1.5x the loop's throughput);
-- ``Sweep.time_run_cold``: the same with worker start-up (interpreter, imports, Numba cache loads, about
-  a second of CPU per worker) included, as the first sweep of a session pays it.
+- ``SweepCold.time_run_cold``: the same with worker start-up (interpreter, imports, Numba cache loads, about
+  a second of CPU per worker) included, as the first sweep of a session pays it;
+- ``Load.time_load``: :func:`fastrisk.sweep.load` of a store of 10^5 tasks (12 rows each, theory columns
+  attached; target: under 10 s), and its peak memory.
 
-``python benchmarks/bench_sweep.py [--repeat 3] [--tasks 48]`` measures the same three in one process,
-interleaved, and prints medians of per-repeat ratios (the machines are shared; ratios of neighbours are
-what survive the noise).
+``python benchmarks/bench_sweep.py [--repeat 3] [--tasks 192]`` measures the loop and the sweeps in one
+process, interleaved, and prints medians of per-repeat ratios (the machines are shared; ratios of
+neighbours are what survive the noise); ``--load`` times the 10^5-task load instead.
 """
 
 from __future__ import annotations
@@ -33,12 +36,8 @@ import fastrisk as fr
 import fastrisk.sweep as sw
 from fastrisk import spectra
 
-try:
-    from ._common import pin_blas_threads
-except ImportError:  # run as a script
-    from benchmarks._common import pin_blas_threads
-
-TASKS, N, P, L, E = 48, 400, 2000, 101, 20
+TASKS, N, P, L, E = 192, 400, 2000, 101, 20
+LOAD_TASKS = 100_000
 
 
 def spec(tasks: int = TASKS, n: int = N, p: int = P) -> dict:
@@ -51,7 +50,7 @@ def spec(tasks: int = TASKS, n: int = N, p: int = P) -> dict:
 
 
 def plain_loop(tasks: int = TASKS, n: int = N, p: int = P) -> list:
-    """What a user writes by hand: one process, results in memory."""
+    """What a user writes by hand: one process, results in memory (run under :func:`fastrisk.threads`)."""
     theta = np.zeros(p)
     theta[0] = 1.0
     design = fr.GaussianDesign(spectra.spiked(p, 10, spike=1.0, tail=0.05), theta, 1.0)
@@ -68,7 +67,8 @@ def plain_loop(tasks: int = TASKS, n: int = N, p: int = P) -> list:
 
 def warm_up(workers: int = 1) -> None:
     """Load the JIT caches here (and start ``workers`` local workers, kept for the timed runs)."""
-    plain_loop(2, 40, 200)
+    with fr.threads(1):
+        plain_loop(2, 40, 200)
     d = tempfile.mkdtemp(prefix="fastrisk-bench-")
     try:
         sw.run(spec(2 * workers, 40, 200), d, workers=workers, progress=False)
@@ -79,14 +79,14 @@ def warm_up(workers: int = 1) -> None:
 class PlainLoop:
     number = 1
     repeat = 3
-    timeout = 600
+    timeout = 900
 
     def setup(self):
-        pin_blas_threads(2)
         warm_up()
 
     def time_loop(self):
-        plain_loop()
+        with fr.threads(1):
+            plain_loop()
 
 
 class Sweep:
@@ -94,10 +94,9 @@ class Sweep:
     param_names = ["workers"]
     number = 1
     repeat = 3
-    timeout = 600
+    timeout = 900
 
     def setup(self, workers):
-        pin_blas_threads(2)
         warm_up(workers)
         self.tmp = tempfile.mkdtemp(prefix="fastrisk-bench-")
 
@@ -114,10 +113,9 @@ class Sweep:
 class SweepCold:
     number = 1
     repeat = 3
-    timeout = 600
+    timeout = 900
 
     def setup(self):
-        pin_blas_threads(2)
         warm_up()
         sw.shutdown_workers()
         self.tmp = tempfile.mkdtemp(prefix="fastrisk-bench-")
@@ -130,43 +128,132 @@ class SweepCold:
         sw.run(spec(), tempfile.mkdtemp(dir=self.tmp), workers=2, progress=False)
 
 
+# ----------------------------------------------------------------------------- a store of 10^5 tasks
+def load_spec(tasks: int = LOAD_TASKS) -> dict:
+    return {"n": 10, "p": 20, "seeds": tasks, "theory": True, "spectrum": [{"kind": "isotropic"}],
+            "path": {"lam": [0.0, 1.0, 10.0], "eps": [0.0, 0.1], "norm": [2, "inf"], "target": ["clean"]}}
+
+
+def make_store(out, tasks: int = LOAD_TASKS) -> None:
+    """A store of ``tasks`` tasks laid out exactly as ``run`` lays it (batches of 256 tasks per file,
+    ids in the footers, one theory file) with random numbers in the risk columns: computing 10^5 real
+    tasks would take minutes and the load does not look at the values."""
+    import pyarrow as pa
+
+    from fastrisk.sweep.compute import TASK_SCHEMA, THEORY_SCHEMA
+    from fastrisk.sweep.store import Store
+    from fastrisk.sweep.tasks import BATCH_ITEMS
+
+    s = sw.parse_spec(load_spec(tasks))
+    grid = sw.expand(s)
+    g = grid.groups[0]
+    R = grid.rows_per_task
+    lam, eps = np.asarray(g["lam"]), np.asarray(g["eps"])
+    B = len(g["norms"])
+    per = {"lam": np.tile(np.repeat(lam, eps.size), B), "eps": np.tile(eps, B * lam.size),
+           "norm": np.repeat(np.array(g["norms"]), lam.size * eps.size)}
+    rng = np.random.default_rng(0)
+    with Store(out, s, grid) as store:
+        theory = pa.table({c: rng.random(R) for c in THEORY_SCHEMA.names}, schema=THEORY_SCHEMA)
+        store.write({"kind": "theory", "items": [grid.theory(0)]}, theory)
+        for a in range(0, tasks, BATCH_ITEMS):
+            ids = np.arange(a, min(tasks, a + BATCH_ITEMS))
+            k = ids.size * R
+            cols = {
+                "task": np.repeat(ids, R), "model": ["linear"] * k, "spectrum": ["isotropic"] * k,
+                "n": np.full(k, 10), "p": np.full(k, 20), "seed": np.repeat(ids, R), "noise": np.ones(k),
+                "lam": np.tile(per["lam"], ids.size), "lam_n": np.tile(per["lam"], ids.size) / 10,
+                "eps": np.tile(per["eps"], ids.size), "eps_spec": np.tile(per["eps"], ids.size),
+                "norm": np.tile(per["norm"], ids.size), "target": ["clean"] * k,
+                "standard_risk": rng.random(k), "adversarial_risk": rng.random(k),
+                "empirical_adversarial_risk": np.full(k, np.nan),
+            }
+            store.write({"kind": "task", "items": [{"id": int(i)} for i in ids]},
+                        pa.table(cols, schema=TASK_SCHEMA))
+
+
+class Load:
+    number = 1
+    repeat = 3
+    timeout = 900
+
+    def setup_cache(self):
+        out = os.path.abspath("fastrisk-bench-load-store")
+        shutil.rmtree(out, ignore_errors=True)
+        make_store(out)
+        return out
+
+    def time_load(self, out):
+        sw.load(out)
+
+    def peakmem_load(self, out):
+        sw.load(out)
+
+
 def main() -> None:
     import argparse
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--tasks", type=int, default=TASKS)
+    ap.add_argument("--load", action="store_true", help="time the load of a 10^5-task store instead")
     args = ap.parse_args()
-    pin_blas_threads(2)
-    warm_up()
     tmp = tempfile.mkdtemp(prefix="fastrisk-bench-")
-    rows = []
 
     def timed(f) -> float:
         t = time.perf_counter()
         f()
         return time.perf_counter() - t
 
+    def cpu(f) -> float:  # this process's CPU time: the one-thread runs' cost, robust to a loaded machine
+        t = time.process_time()
+        f()
+        return time.process_time() - t
+
+    if args.load:
+        try:
+            t = timed(lambda: make_store(os.path.join(tmp, "store")))
+            files = len(os.listdir(os.path.join(tmp, "store", "tasks")))
+            print(f"wrote {LOAD_TASKS} tasks in {files} files in {t:.1f} s", flush=True)
+            times = [timed(lambda: sw.load(os.path.join(tmp, "store"))) for _ in range(args.repeat)]
+            df = sw.load(os.path.join(tmp, "store"))
+            print(f"load of {LOAD_TASKS} tasks ({len(df)} rows, {df.shape[1]} columns): median "
+                  f"{np.median(times):.2f} s of {args.repeat} (target < 10 s)")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return
+
+    warm_up()
+    rows = []
+
     def sweep(workers):
         return lambda: sw.run(spec(args.tasks), tempfile.mkdtemp(dir=tmp), workers=workers, progress=False)
+
+    def loop():
+        with fr.threads(1):
+            plain_loop(args.tasks)
 
     try:
         for _ in range(args.repeat):
             sw.shutdown_workers()
-            loop = timed(lambda: plain_loop(args.tasks))
+            c0 = time.process_time()
+            t_loop = timed(loop)
+            c1 = time.process_time()
             w1 = timed(sweep(1))
+            c2 = time.process_time()
             cold = timed(sweep(2))  # starts the workers
             warm = timed(sweep(2))  # reuses them
-            rows.append((loop, w1 / loop, loop / warm, loop / cold))
-            print(f"loop {loop:.2f} s  workers=1 {w1:.2f} s  workers=2 warm {warm:.2f} s  cold {cold:.2f} s",
-                  flush=True)
+            rows.append((t_loop, w1 / t_loop, t_loop / warm, t_loop / cold, (c2 - c1) / (c1 - c0)))
+            print(f"loop {t_loop:.2f} s  workers=1 {w1:.2f} s  workers=2 warm {warm:.2f} s  "
+                  f"cold {cold:.2f} s; CPU time workers=1 / loop {rows[-1][4]:.3f}", flush=True)
     finally:
         sw.shutdown_workers()
         shutil.rmtree(tmp, ignore_errors=True)
     med = np.median(np.array(rows), axis=0)
-    print(f"{args.tasks} tasks, n={N}, p={P}, L={L}, E={E}, l2 + l_inf; medians of per-repeat ratios: plain "
-          f"loop {med[0]:.2f} s; workers=1 time / loop = {med[1]:.3f} (target <= 1.15); workers=2 "
-          f"throughput / loop = {med[2]:.2f}x warm (target >= 1.5), {med[3]:.2f}x with worker start-up")
+    print(f"{args.tasks} tasks, n={N}, p={P}, L={L}, E={E}, l2 + l_inf, one thread each; medians of "
+          f"per-repeat ratios: plain loop {med[0]:.2f} s; workers=1 time / loop = {med[1]:.3f} "
+          f"(target <= 1.15; in CPU time {med[4]:.3f}); workers=2 throughput / loop = {med[2]:.2f}x warm "
+          f"(target >= 1.5), {med[3]:.2f}x with worker start-up")
 
 
 if __name__ == "__main__":

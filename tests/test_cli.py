@@ -18,6 +18,7 @@ def _strict(s: str):
     return json.loads(s, parse_constant=reject)
 
 
+@pytest.mark.slow
 def test_small_run_table_shows_the_phenomenon(capsys):
     assert cli.main(["--n", "200", "--n-lam", "60", "--eps", "0.1", "0.2"]) == 0
     out = capsys.readouterr().out
@@ -64,6 +65,7 @@ def test_json_norm2_is_the_library_norm2():
     assert "norm2_sq" not in res and res["ground_truth"]["norm2"] == 1.0
 
 
+@pytest.mark.slow
 def test_default_problem_min_norm_is_benign_but_vulnerable():
     args = cli.parser().parse_args(["--n", "300"])
     res = cli.run(args)
@@ -83,6 +85,7 @@ def test_bad_arguments_exit_with_usage(argv):
     assert e.value.code == 2
 
 
+@pytest.mark.slow
 def test_console_entry_point_runs():
     r = subprocess.run([sys.executable, "-m", "fastrisk", "--n", "60", "--n-lam", "5"],
                        capture_output=True, text=True, timeout=300)

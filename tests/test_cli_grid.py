@@ -51,6 +51,7 @@ def call(argv: list[str]) -> tuple[int, str, str]:
     (["--n-lam", "1.5"], "--n-lam", "'1.5'"),
     (["--norm", "two"], "--norm", "'two'"),
 ])
+@pytest.mark.slow
 def test_user_errors_are_one_line_naming_the_flag(argv, flag, fragment):
     r = subprocess.run([sys.executable, "-m", "fastrisk", *argv], capture_output=True, text=True, timeout=300)
     assert r.returncode == 2, (r.returncode, r.stderr)

@@ -105,6 +105,7 @@ def test_plot_writes_the_figure_beside_the_json(tmp_path, capsys):
     assert [x.name for x in tmp_path.iterdir()] == ["tradeoff.png"]  # no temporary left behind
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target, fragment", [("nowhere/x.png", "does not exist"), ("x.nope", "format")])
 def test_bad_plot_target_is_refused_before_computing(tmp_path, target, fragment):
     pytest.importorskip("matplotlib")

@@ -60,6 +60,7 @@ print(json.dumps([[r["check_name"], r["status"], str(r["exception"])[:400]] for 
     "RidgePathCV()", "RidgePathCV(scoring='gcv', fit_intercept=False)",
     "NTKRidge()", "NTKRidge(train='both', width=64, random_state=0)",
 ])
+@pytest.mark.slow
 def test_check_estimator_all_checks_pass(est):
     # In a subprocess with SCIPY_ARRAY_API=1 (it must be set before SciPy is imported), so that
     # scikit-learn's array-API check runs instead of being skipped.
@@ -416,6 +417,7 @@ def test_import_fastrisk_does_not_import_sklearn():
     assert out.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 def test_estimators_without_sklearn_name_the_extra():
     out = _run("import sys; sys.modules['sklearn'] = None\n"
                "try:\n    import fastrisk.estimators\nexcept ImportError as e:\n    print('ERR', e)\n")

@@ -142,6 +142,7 @@ def test_item7_dual_norm_pairs_and_hoelder():
         np.testing.assert_allclose(u @ theta, np.linalg.norm(theta, ord=q), rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_item8_gaussian_closed_form_matches_monte_carlo(problem):
     d, X, y = problem
     lam = np.array([0.0, 1.0, 30.0])

@@ -55,6 +55,7 @@ def test_colwise_dot(g, L, seed):
     np.testing.assert_allclose(out, naive.colwise_dot(A, B), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @given(L=dims, b=st.integers(1, 60), nblocks=st.integers(1, 3), seed=st.integers(0, 2**31))
 def test_reduce_coef_block_matches_norms(dtype, L, b, nblocks, seed):
@@ -87,6 +88,7 @@ def test_reduce_coef_block_large_q_no_overflow():
     np.testing.assert_allclose(got, [1e200 * 2 ** (1 / 40), 1e-200 * (1 + 3**40) ** (1 / 40)], rtol=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @given(L=dims, m=st.integers(1, 50), seed=st.integers(0, 2**31))
 def test_residual_moments(dtype, L, m, seed):
@@ -113,6 +115,7 @@ def test_adversarial_closed_form(L, E, seed):
     np.testing.assert_allclose(out, naive.adversarial_closed_form(m2, m1, b, eps), rtol=1e-13)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_count_nonfinite(dtype):
     from fastrisk.kernels.checks import count_nonfinite

@@ -21,6 +21,7 @@ RTOL = config.LOWRANK_RTOL
 
 
 # ----------------------------------------------------------------------------- kernels
+@pytest.mark.slow
 @given(g=st.integers(1, 40), L=st.integers(1, 40), seed=st.integers(0, 2**31))
 def test_scaled_filter(g, L, seed):
     rng = np.random.default_rng(seed)
@@ -72,6 +73,7 @@ def _dual_filter(n=300, p=2000, L=400, seed=0):
     return X, s, U, cz, lam, W, norm2
 
 
+@pytest.mark.slow
 def test_factor_meets_its_residual_and_is_small():
     X, s, U, cz, lam, W, norm2 = _dual_filter()
     fac = _lowrank.factor(s, 0, U, cz, lam, norm2)
@@ -119,6 +121,7 @@ def _both(X, y, lam, d, qs=(1.0, 1.5, 3.0, math.inf)):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n,p,kind", [(40, 400, "power"), (97, 1300, "bllt"), (60, 61, "power"),
                                       (1, 9, "power")])
 def test_route_matches_exact_pass(n, p, kind):
@@ -137,6 +140,7 @@ def test_route_matches_exact_pass(n, p, kind):
     np.testing.assert_allclose(N[1.0], naive.lq_norms(Theta, 1.0), rtol=1e-7)
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None)
 @given(n=st.integers(2, 50), extra=st.integers(1, 400), L=st.integers(2, 80), seed=st.integers(0, 2**31),
        neg=st.booleans())
@@ -223,6 +227,7 @@ def test_spot_check_catches_a_wrong_factor(monkeypatch):
     np.testing.assert_allclose(R, ref.standard_risk(d), rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_cost_model_picks_lowrank_for_general_spectra_only():
     n, p, L = 120, 3000, 1000
     X, y, d = _problem(n, p, 3, kind="bllt")
@@ -264,6 +269,7 @@ def test_float32_eigh_driver_keeps_float32(monkeypatch):
     np.testing.assert_allclose(rp.norm(1), ref.norm(1), rtol=1e-3)
 
 
+@pytest.mark.slow
 def test_from_design_skips_the_sigma_gram_when_lowrank_is_cheaper():
     """A streamed general-Sigma path with many penalties does not fold X Sigma X^T (a second SYRK);
     its standard risk then comes from the low-rank route, regenerating X once, equal to the dense."""

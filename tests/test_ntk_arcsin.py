@@ -37,6 +37,7 @@ def test_theta_relative_accuracy_everywhere():
     assert out[u == 1.0].min() == np.pi
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", [0, 1, 2])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_fused_cross_near_parallel_pairs(mode, dtype):

@@ -28,6 +28,7 @@ def _fd_grad(fit, Z, h=1e-6):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("train", TRAINS)
 @pytest.mark.parametrize("width,sym", [(None, True), (300, True), (151, False)])
 def test_gradient_matches_finite_differences(train, width, sym):
@@ -87,6 +88,7 @@ def test_linear_predictor_all_methods_equal_closed_form():
                                rtol=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", [None, 400])
 @pytest.mark.parametrize("norm", [2, np.inf])
 def test_pgd_ge_fgsm_ge_clean_and_pgd_beats_fgsm_somewhere(width, norm):

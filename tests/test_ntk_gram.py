@@ -52,6 +52,7 @@ def test_monte_carlo_of_the_arc_cosine_kernels():
     np.testing.assert_allclose(Ka[0, 1], k1, rtol=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("train", ["first", "second"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_diagonal_is_half_squared_norm(train, dtype):
@@ -145,6 +146,7 @@ def _spiked_design(n, d, power, seed):
     return np.random.default_rng(seed).standard_normal((n, d)) * np.sqrt(lam), lam
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("train", TRAINS)
 def test_linearization_matches_exact_gram(train):
     """Linearisation (math.md 10): relative operator-norm error some percent at n=200, d=2000, lam_k = k^-0.3,
@@ -192,6 +194,7 @@ def test_both_gemm_routes_agree(monkeypatch, dtype):
     np.testing.assert_allclose(K2[off], Kref[off], rtol=10 * tol, atol=10 * tol * np.abs(Kref).max())
 
 
+@pytest.mark.slow
 def test_float32_cross_gram():
     rng = np.random.default_rng(11)
     X, X2 = rng.standard_normal((21, 9)).astype(np.float32), rng.standard_normal((8, 9)).astype(np.float32)

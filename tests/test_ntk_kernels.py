@@ -22,6 +22,7 @@ def _X(n, d, seed, dtype=np.float64):
     return X.astype(dtype)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", [0, 1, 2])
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -138,6 +139,7 @@ def test_mirror_lower(n):
     np.testing.assert_array_equal(G, expect)
 
 
+@pytest.mark.slow
 @given(n=st.integers(1, 150), d=st.integers(1, 40), mode=st.integers(0, 2), seed=st.integers(0, 2**16),
        f32=st.booleans())
 def test_fuse_sym_fuzz(n, d, mode, seed, f32):

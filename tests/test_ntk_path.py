@@ -111,6 +111,7 @@ def test_bad_labels_and_kernel_columns():
         KernelRidgePath(K, y, np.nan)
 
 
+@pytest.mark.slow
 def test_indefinite_gram_is_rejected_not_silently_truncated():
     """A Gram with a clearly negative eigenvalue is not a kernel matrix: dropping that component (the
     rank-tolerance rule) would give wrong dual coefficients for every lam (here (K + 2I)^-1 y = [0, 1])."""

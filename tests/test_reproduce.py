@@ -30,6 +30,7 @@ def tiny(monkeypatch):
         theory_ns=(100, 1000, 10000), sim_ns=(40, 80), seeds=2, n_lam=15))
 
 
+@pytest.mark.slow
 def test_end_to_end_tiny_run_resumes_and_reports(tmp_path, tiny):
     out = tmp_path / "rep"
     figs = tmp_path / "docs"
@@ -73,6 +74,7 @@ def test_end_to_end_tiny_run_resumes_and_reports(tmp_path, tiny):
         rp.run(out, only="E1", quick=False, workers=1, progress=False)
 
 
+@pytest.mark.slow
 def test_e2_summary_harm_is_min_over_penalties_per_seed(tmp_path, tiny):
     rp.run(tmp_path, only="E2", quick=True, workers=1, progress=False)
     tab = pd.read_csv(tmp_path / "E2" / "e2_summary.csv")
@@ -196,6 +198,7 @@ def test_cli_missing_matplotlib_exits_2(monkeypatch, capsys, tmp_path):
     assert not (tmp_path / "y").exists()
 
 
+@pytest.mark.slow
 def test_cli_runs_through_the_fastrisk_command(tiny, capsys, tmp_path):
     from fastrisk import cli
 
@@ -206,6 +209,7 @@ def test_cli_runs_through_the_fastrisk_command(tiny, capsys, tmp_path):
     assert (tmp_path / "E1" / "e1_minnorm.pdf").exists()
 
 
+@pytest.mark.slow
 def test_e3_tiny_run_linearisation_and_resume(tmp_path, monkeypatch):
     from fastrisk.reproduce import e3_ntk
 
@@ -254,6 +258,7 @@ def test_e3_run_seed_matches_the_public_api():
     np.testing.assert_allclose(got.sort_values("lam")["standard_risk"], R0, rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_cli_unreachable_scheduler_is_a_clear_error_not_a_hang(capsys, tmp_path):
     pytest.importorskip("distributed")
     import time
@@ -267,6 +272,7 @@ def test_cli_unreachable_scheduler_is_a_clear_error_not_a_hang(capsys, tmp_path)
     assert not (tmp_path / "z").exists()
 
 
+@pytest.mark.slow
 def test_e2_on_a_dask_cluster_gives_the_local_table(tmp_path, tiny):
     distributed = pytest.importorskip("distributed")
     rp.run(tmp_path / "local", only="E2", quick=True, workers=1, progress=False)
@@ -280,6 +286,8 @@ def test_e2_on_a_dask_cluster_gives_the_local_table(tmp_path, tiny):
 
 _DRIVER = """
 import sys
+import fastrisk.sweep.tasks
+fastrisk.sweep.tasks.BATCH_SECONDS = 0  # one task per file: the kill below lands mid-sweep
 from fastrisk.reproduce import e2_tradeoff as E
 E.config = lambda quick: E.Config(ns=(40, 80, 120), seeds=3, n_lam=15)
 from fastrisk.cli.reproduce import main
@@ -288,6 +296,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.slow
 def test_sigkill_midway_then_rerun_gives_the_uninterrupted_tables(tmp_path):
     import os
     import pathlib

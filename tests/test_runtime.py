@@ -66,6 +66,7 @@ def _tbb_installed() -> bool:
     return sys.platform.startswith("linux")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pool", ["multiprocessing", "executor"])
 def test_fork_pool_after_parallel_calls(pool):
     code = WORK + f"""
@@ -89,6 +90,7 @@ if __name__ == "__main__":
     assert out["child"] == out["parent"]
 
 
+@pytest.mark.slow
 def test_layer_is_tbb_when_the_wheel_is_installed():
     if not _tbb_installed():
         pytest.skip("no tbb distribution installed (Linux)")
@@ -104,6 +106,7 @@ def test_layer_is_tbb_when_the_wheel_is_installed():
     assert out["layer_source"] == "fastrisk"
 
 
+@pytest.mark.slow
 def test_layer_is_thread_safe_for_the_process():
     # The layer is process-wide: the user's own Numba code shares it. Parallel nogil functions called
     # from several Python threads at once abort the process under workqueue ("Concurrent access has
@@ -134,6 +137,7 @@ def test_layer_is_thread_safe_for_the_process():
     assert out == {"ok": True, "layer": "tbb"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["env", "config"])
 def test_user_choice_is_kept(how):
     set_cfg = "numba.config.THREADING_LAYER = 'workqueue'" if how == "config" else ""
@@ -231,6 +235,7 @@ def test_results_do_not_depend_on_threads():
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=0)
 
 
+@pytest.mark.slow
 def test_set_threads_as_pool_initializer(tmp_path):
     # spawn: the way a fresh worker starts (a script file, so that the child can import `report`)
     script = tmp_path / "pool_init.py"
@@ -253,6 +258,7 @@ def test_set_threads_as_pool_initializer(tmp_path):
     assert out == [[1, [1]]] * 4
 
 
+@pytest.mark.slow
 def test_late_import_after_gnu_openmp_warns():
     out = last_json(run_python("""
         import json, warnings

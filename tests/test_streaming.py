@@ -19,6 +19,7 @@ def _design(kind, p, noise=0.7):
     return fr.GaussianDesign(c, ts, noise=noise)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["spiked", "power", "two_level"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_streamed_path_equals_dense_path(kind, dtype):

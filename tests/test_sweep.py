@@ -135,16 +135,33 @@ def test_second_sweep_on_a_busy_directory_refused(tmp_path):
     assert sw.run(SMALL, tmp_path / "o", workers=1, progress=False)["computed"] == 2
 
 
+def _keep_only_task_0(out):
+    """Leave ``out`` as a run killed after task 0's batch: task 1 is in no file."""
+    import pyarrow as pa
+
+    from fastrisk.sweep.compute import TASK_SCHEMA
+    from fastrisk.sweep.store import write_batch
+
+    full = sw.load(out)
+    for f in (out / "tasks").iterdir():
+        f.unlink()
+    grid = sw.expand(sw.parse_spec(SMALL))
+    t0 = pa.Table.from_pandas(full[full["task"] == 0], schema=TASK_SCHEMA, preserve_index=False)
+    write_batch(out, {"kind": "task", "items": [grid.task(0)]}, t0, 1)
+
+
 def test_partial_load_and_complete_flag(tmp_path):
     out = tmp_path / "o"
     sw.run(SMALL, out, workers=1, progress=False)
-    (out / "tasks" / "task-000001.parquet").unlink()  # as if the run had been killed before task 1
+    ref = sw.load(out)
+    _keep_only_task_0(out)
     assert sw.load(out)["task"].unique().tolist() == [0]
     with pytest.raises(sw.StoreError, match="1 of 2 tasks"):
         sw.load(out, complete=True)
     s = sw.run(SMALL, out, workers=1, progress=False)
     assert (s["skipped"], s["computed"]) == (1, 1)
     assert len(sw.load(out, complete=True)) == 2 * 2
+    pd.testing.assert_frame_equal(sw.load(out), ref, check_exact=True)
 
 
 def test_streamed_tasks_equal_in_memory_ones(tmp_path):

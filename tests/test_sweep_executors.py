@@ -41,6 +41,7 @@ def serial(tmp_path_factory):
     return sw.load(out, complete=True)
 
 
+@pytest.mark.slow
 def test_pool_of_two_identical(serial, tmp_path):
     from fastrisk.sweep import executors
 
@@ -68,6 +69,7 @@ def test_resume_with_other_thread_count_refused(tmp_path):
     assert sw.run(small, tmp_path / "o", workers=1, progress=False)["skipped"] == 1
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_identical(serial, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -76,8 +78,10 @@ def test_dask_local_cluster_identical(serial, tmp_path):
         # a window smaller than the sweep: results are refilled one for one, nothing lost or repeated
         from fastrisk.sweep.executors import DaskExecutor
 
-        units = [dict(t, _hash="0" * 16, threads=1) for t in sw.expand(sw.parse_spec(SPEC)).tasks]
-        got = dict((u["id"], t) for u, t in DaskExecutor(client, window=3).execute(units))
+        batches = [{"kind": "task", "items": [t], "_hash": "0" * 16, "threads": 1}
+                   for t in sw.expand(sw.parse_spec(SPEC)).tasks]
+        got = {b["items"][0]["id"]: t for b, t, done, error in DaskExecutor(client, window=3).execute(batches)
+               if done == 1 and error is None}
     assert s["executor"] == "dask" and s["computed"] == 12
     assert sorted(got) == list(range(12))
     for i, t in got.items():
@@ -92,6 +96,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler_is_a_clear_error(tmp_path, capsys):
     pytest.importorskip("distributed")
     addr = f"tcp://127.0.0.1:{_free_port()}"
@@ -104,6 +109,23 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, capsys):
     rc = cli_main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--scheduler", addr, "--timeout", "3"])
     err = capsys.readouterr().err
     assert rc == 2 and err.count("\n") == 1 and "cannot reach the Dask scheduler" in err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("address", ["notanaddress", "tcp://", "tcp://host:notaport", "foo://x:1", "",
+                                     "tcp://[::1", "inproc://"])
+def test_malformed_scheduler_address_is_one_line_at_once(tmp_path, capsys, address):
+    pytest.importorskip("distributed")
+    with pytest.raises(ValueError, match="not a Dask scheduler address|address is empty"):
+        sw.connect(address, timeout=30)
+    spec = tmp_path / "spec.toml"
+    spec.write_text('n = 10\np = 20\n[[spectrum]]\nkind = "isotropic"\n[path]\nlam = [0.0]\n')
+    t0 = time.monotonic()
+    rc = cli_main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--scheduler", address,
+                   "--timeout", "30"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and err.startswith("fastrisk sweep: ") and "Traceback" not in err
+    assert "e.g. tcp://" in err and time.monotonic() - t0 < 10  # never waits for the timeout
     assert not (tmp_path / "o").exists()
 
 
@@ -149,6 +171,7 @@ def test_ntk_rows_recomputed(tmp_path):
     np.testing.assert_allclose(clean0["adversarial_risk"], clean0["standard_risk"], rtol=1e-10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_failing_unit_is_named_one_line_exit_1(tmp_path, workers, capsys):
     # the deterministic equivalents refuse lam / n > 1e100; the simulation rows are fine

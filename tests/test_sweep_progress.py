@@ -41,6 +41,7 @@ def _run_on_pty(argv: list[str]) -> tuple[int, str]:
     return proc.returncode, b"".join(chunks).decode(errors="replace")
 
 
+@pytest.mark.slow
 def test_progress_bar_on_a_terminal_only(tmp_path):
     spec = tmp_path / "spec.toml"
     spec.write_text(SPEC)

@@ -179,6 +179,7 @@ def test_cli_not_toml(tmp_path, capsys):
     assert "not valid TOML" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_subprocess_bad_spec_no_traceback(tmp_path):
     f = tmp_path / "spec.toml"
     f.write_text(_toml(BAD[0][0]))
@@ -224,5 +225,6 @@ def test_scaled_values_resolve():
 
 
 def test_seed_int_means_range():
-    assert parse_spec(_with({"seeds": 3})).seeds == (0, 1, 2)
+    assert parse_spec(_with({"seeds": 3})).seeds == range(3)  # never expanded by parsing
+    assert tuple(parse_spec(_with({"seeds": 3})).seeds) == (0, 1, 2)
     assert parse_spec(_with({"seeds": [5, 2]})).seeds == (5, 2)

@@ -386,6 +386,7 @@ def test_oracle_frontier_dominates_random_estimators():
         assert g.gap[0] >= -1e-6 * Ra
 
 
+@pytest.mark.slow
 def test_frontier_gap_of_simulated_ridge_path():
     s = fr.spectra.spiked(P, 10, 1.0, 0.05)
     th = _theta(P)

@@ -79,6 +79,7 @@ def test_l2_pareto_frontier_is_the_population_ridge_path():
     np.testing.assert_allclose(a.adversarial_risk, b.adversarial_risk, rtol=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("norm", [np.inf, 1.0, 3.5])
 @pytest.mark.parametrize("target", ["clean", "noisy"])
 @pytest.mark.parametrize("seed", [0, 1, 2])

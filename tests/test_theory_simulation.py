@@ -40,6 +40,7 @@ def _e1():
     return th
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(SPECTRA))
 def test_risk_and_norm2_vs_simulation(name):
     s = SPECTRA[name]()
@@ -56,6 +57,7 @@ def test_risk_and_norm2_vs_simulation(name):
     np.testing.assert_allclose(eq.norm2_sq, np.mean(N2, axis=0), rtol=0.05)
 
 
+@pytest.mark.slow
 def test_paper_check_15_vs_simulation():
     # spiked reference (theta* with ||theta*||^2 = 0.55 on a spike, see test_theory): simulation
     # 0.086 and 1.65 there; ours within 5% of our own simulation
@@ -76,6 +78,7 @@ def test_paper_check_15_vs_simulation():
     assert np.mean(N2) == pytest.approx(1.65, rel=0.05)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(SPECTRA))
 def test_sequence_norms_and_adversarial_vs_ridge_path(name):
     s = SPECTRA[name]()

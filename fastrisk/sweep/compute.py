@@ -3,6 +3,8 @@
 This is the only module of :mod:`fastrisk.sweep` that calls the numerical API. Each function takes one
 plain dict (from :mod:`fastrisk.sweep.tasks`) and returns a :class:`pyarrow.Table`; it is a pure
 function of its argument, so it runs in the calling process, a pool worker or a Dask worker alike.
+:func:`compute_batch` computes a batch of units and concatenates their tables (a batch's rows are its
+units' rows in order, whatever the batching).
 
 The data of a task are exactly::
 
@@ -28,8 +30,8 @@ from .. import spectra, theory
 from ..design import GaussianDesign
 from ..ridge import RidgePath
 
-__all__ = ["compute_task", "compute_theory", "task_design", "test_seed", "attack_seed", "TASK_SCHEMA",
-           "THEORY_SCHEMA", "THEORY_NORMS"]
+__all__ = ["compute_task", "compute_theory", "compute_batch", "describe", "task_design", "test_seed",
+           "attack_seed", "TASK_SCHEMA", "THEORY_SCHEMA", "THEORY_NORMS"]
 
 #: Child key of a task's seed that draws its test sample.
 TEST_KEY = 2
@@ -67,6 +69,11 @@ def attack_seed(seed: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=(ATTACK_KEY,))
 
 
+def _repeat_str(value: str, n: int) -> pa.Array:
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([value])) \
+        .cast(pa.string())
+
+
 def _rows(task: dict, lam: np.ndarray, R: np.ndarray, blocks: list[tuple[float, str, np.ndarray,
                                                                       np.ndarray]]) -> pa.Table:
     """Assemble the tidy table: one row per (norm, target, lam, eps)."""
@@ -76,30 +83,22 @@ def _rows(task: dict, lam: np.ndarray, R: np.ndarray, blocks: list[tuple[float, 
     B = len(blocks)
     N = B * L * E
     norm = np.repeat(np.array([b[0] for b in blocks], dtype=np.float64), L * E)
-    target = np.repeat(np.array([b[1] for b in blocks], dtype=object), L * E)
+    names = sorted({b[1] for b in blocks})
+    codes = np.repeat(np.array([names.index(b[1]) for b in blocks], dtype=np.int32), L * E)
+    target = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(names, pa.string())).cast(pa.string())
     adv = np.concatenate([b[2].reshape(-1) for b in blocks]) if B else np.empty(0)
     emp = np.concatenate([b[3].reshape(-1) for b in blocks]) if B else np.empty(0)
     lam_col = np.tile(np.repeat(lam, E), B)
     n = task["n"]
-    cols = {
-        "task": np.full(N, task["id"], dtype=np.int64),
-        "model": np.full(N, task["model"], dtype=object),
-        "spectrum": np.full(N, task["spectrum"], dtype=object),
-        "n": np.full(N, n, dtype=np.int64),
-        "p": np.full(N, task["p"], dtype=np.int64),
-        "seed": np.full(N, task["seed"], dtype=np.int64),
-        "noise": np.full(N, task["noise"], dtype=np.float64),
-        "lam": lam_col,
-        "lam_n": lam_col / n,
-        "eps": np.tile(eps, B * L),
-        "eps_spec": np.tile(eps_spec, B * L),
-        "norm": norm,
-        "target": target,
-        "standard_risk": np.tile(np.repeat(R, E), B),
-        "adversarial_risk": adv,
-        "empirical_adversarial_risk": emp,
-    }
-    return pa.Table.from_pydict({k: pa.array(v, type=TASK_SCHEMA.field(k).type) for k, v in cols.items()},
+    cols = [
+        np.full(N, task["id"], dtype=np.int64), _repeat_str(task["model"], N),
+        _repeat_str(task["spectrum"], N), np.full(N, n, dtype=np.int64),
+        np.full(N, task["p"], dtype=np.int64), np.full(N, task["seed"], dtype=np.int64),
+        np.full(N, task["noise"], dtype=np.float64),
+        lam_col, lam_col / n, np.tile(eps, B * L), np.tile(eps_spec, B * L), norm, target,
+        np.tile(np.repeat(R, E), B), adv, emp,
+    ]
+    return pa.Table.from_arrays([c if isinstance(c, pa.Array) else pa.array(c) for c in cols],
                                 schema=TASK_SCHEMA)
 
 
@@ -186,3 +185,34 @@ def compute_theory(group: dict) -> pa.Table:
             std.append(np.repeat(eq.risk, E))
     return pa.Table.from_arrays([pa.array(np.concatenate(std)), pa.array(np.concatenate(adv))],
                                 schema=THEORY_SCHEMA)
+
+
+def describe(unit: dict) -> str:
+    """``task 12 (spectrum=..., n=..., p=..., noise=..., seed=...)`` or ``theory of group 3 (...)``."""
+    where = f"spectrum={unit['spectrum']!r}, n={unit['n']}, p={unit['p']}, noise={unit['noise']:g}"
+    if unit["kind_of_unit"] == "theory":
+        return f"theory of group {unit['group']} ({where})"
+    return f"task {unit['id']} ({where}, seed={unit['seed']})"
+
+
+def compute_unit_table(unit: dict) -> pa.Table:
+    """The table of one task or one group's theory (``unit["kind_of_unit"]``)."""
+    return compute_theory(unit) if unit["kind_of_unit"] == "theory" else compute_task(unit)
+
+
+def compute_batch(batch: dict) -> tuple[pa.Table | None, int, str | None]:
+    """Compute the units of a batch in order: ``(table, done, error)``, where ``table`` holds the rows of
+    the first ``done`` units (None if none) and ``error`` names the unit that raised, and how, if one
+    did (the units after it are not computed)."""
+    tables = []
+    error = None
+    for u in batch["items"]:
+        try:
+            tables.append(compute_unit_table(u))
+        except Exception as exc:  # noqa: BLE001 - reported, with the unit, to the caller
+            error = f"{describe(u)} failed: {type(exc).__name__}: {exc}"
+            break
+    if not tables:
+        return None, 0, error
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    return table, len(tables), error

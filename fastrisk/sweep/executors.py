@@ -1,15 +1,19 @@
 """Executors: run units of work (tasks, theory groups) and yield results as they finish.
 
-Three ways, one contract -- ``execute(units)`` yields ``(unit, table)`` pairs in completion order and the
-caller (the process that called :func:`fastrisk.sweep.run`) writes every table (local pool workers,
-which share its file system, write their own and yield ``(unit, None)``):
+Three ways, one contract -- ``execute(batches)`` takes batches of units (several tasks, or several
+groups' theory: :func:`fastrisk.sweep.tasks.batches`) and yields ``(batch, table, done, error)`` in
+completion order: the rows of the batch's first ``done`` units and, if a unit raised, the error naming
+it. The caller (the process that called :func:`fastrisk.sweep.run`) writes every table; local pool
+workers, which share its file system, write their own (``table`` is then None) and raise
+:class:`TaskError` after writing what they finished:
 
 - :class:`SerialExecutor`: in the calling process (``workers=1``), no machinery at all.
 - :class:`PoolExecutor`: a local process pool started with ``spawn`` (never ``fork``: a forked child of
-  a process that has used Numba's OpenMP layer or an OpenBLAS pool can hang). Workers are started once
-  and kept across tasks; each holds one task at a time; each sets its BLAS and Numba threads to
-  ``threads`` in its initializer (threadpoolctl and ``numba.set_num_threads``).
-- :class:`DaskExecutor`: ``client.submit`` per unit on a user's ``distributed.Client``,
+  a process that has used Numba's OpenMP layer or an OpenBLAS pool can hang). Workers are all started
+  at once and kept across batches; each holds one batch at a time; each sets its BLAS and Numba threads
+  to ``threads`` in its initializer (threadpoolctl and ``numba.set_num_threads``) and exits when the
+  process that started the pool dies, ``kill -9`` included (:func:`_exit_with_parent`).
+- :class:`DaskExecutor`: ``client.submit`` per batch on a user's ``distributed.Client``,
   collected with ``distributed.as_completed``; a cluster needs no shared file system.
 
 Every unit is computed by the same pure function of its plain-dict argument, on the same number of
@@ -23,17 +27,22 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 
 import pyarrow as pa
 
-from .compute import compute_task, compute_theory
+from .compute import compute_batch, describe
 
 __all__ = ["compute_unit", "TaskError", "describe", "pin_threads", "SerialExecutor", "PoolExecutor",
-           "DaskExecutor", "connect", "cpu_count", "shutdown_workers", "START_METHOD"]
+           "DaskExecutor", "connect", "cpu_count", "shutdown_workers", "START_METHOD", "Result"]
+
+#: What an executor yields per batch: the batch, the rows of its first ``done`` units (None when a pool
+#: worker wrote them itself), ``done``, and the error of the unit that raised (None if none did).
+Result = tuple[dict, "pa.Table | None", int, "str | None"]
 
 #: Start method of the local pool (``fork`` is never used, see the module docstring).
 START_METHOD = "spawn"
@@ -61,42 +70,33 @@ def pin_threads(threads: int) -> None:
     _pinned.threads = threads
 
 
-def compute_unit(unit: dict, *, pin: bool = True) -> pa.Table:
-    """Compute a task or a theory group (``unit["kind_of_unit"]``) on ``unit["threads"]`` BLAS and
+def compute_unit(batch: dict, *, pin: bool = True) -> tuple[pa.Table | None, int, str | None]:
+    """Compute a batch (:func:`~fastrisk.sweep.compute.compute_batch`) on ``batch["threads"]`` BLAS and
     Numba threads (the thread count is part of the arithmetic: threaded SYRK and parallel reductions
     split sums differently, so every executor computes every unit on the same count)."""
     if pin:
-        pin_threads(unit["threads"])
-    try:
-        if unit["kind_of_unit"] == "theory":
-            return compute_theory(unit)
-        return compute_task(unit)
-    except Exception as exc:
-        raise TaskError(f"{describe(unit)} failed: {type(exc).__name__}: {exc}") from exc
+        pin_threads(batch["threads"])
+    return compute_batch(batch)
 
 
-def compute_and_write(unit: dict, out: str) -> int:
-    """Compute a unit and write its table into the store at ``out`` (a local pool worker); returns the
-    number of rows. Only this small number travels back: a worker stopped mid-task can never leave a
-    half-sent result in the pool's pipe (which would hang the pool's shutdown)."""
-    from .store import write_unit
+def compute_and_write(batch: dict, out: str) -> int:
+    """Compute a batch and write its table into the store at ``out`` (a local pool worker); returns the
+    number of units done. Only this small number travels back: a worker stopped mid-batch can never
+    leave a half-sent result in the pool's pipe (which would hang the pool's shutdown). A unit that
+    raised is a :class:`TaskError`, raised after the units before it are written."""
+    from .store import write_batch
 
-    table = compute_unit(unit)
-    write_unit(out, unit, table)
-    return table.num_rows
+    table, done, error = compute_unit(batch)
+    if table is not None:
+        write_batch(out, batch, table, done)
+    if error is not None:
+        raise TaskError(error)
+    return done
 
 
 class TaskError(RuntimeError):
     """A task (or a group's theory) raised: the message names the task and the original error. The
     finished tasks stay in the store; fix the spec or rerun to resume."""
-
-
-def describe(unit: dict) -> str:
-    """``task 12 (spectrum=..., n=..., p=..., noise=..., seed=...)`` or ``theory of group 3 (...)``."""
-    where = f"spectrum={unit['spectrum']!r}, n={unit['n']}, p={unit['p']}, noise={unit['noise']:g}"
-    if unit["kind_of_unit"] == "theory":
-        return f"theory of group {unit['group']} ({where})"
-    return f"task {unit['id']} ({where}, seed={unit['seed']})"
 
 
 def cpu_count() -> int:
@@ -117,7 +117,7 @@ class SerialExecutor:
     def __init__(self, threads: int = 1):
         self.threads = threads
 
-    def execute(self, units: Iterable[dict]) -> Iterator[tuple[dict, pa.Table]]:
+    def execute(self, batches: Iterable[dict]) -> Iterator[Result]:
         import numba
         from threadpoolctl import threadpool_limits
 
@@ -125,8 +125,8 @@ class SerialExecutor:
         with threadpool_limits(limits=self.threads):
             numba.set_num_threads(max(1, min(self.threads, numba.config.NUMBA_NUM_THREADS)))
             try:
-                for u in units:
-                    yield u, compute_unit(u, pin=False)
+                for b in batches:
+                    yield (b, *compute_unit(b, pin=False))
             finally:
                 numba.set_num_threads(prev)
 
@@ -134,23 +134,50 @@ class SerialExecutor:
         pass
 
 
-def _exit_with_parent() -> None:
+#: Seconds between two looks of a worker's watchdog at its parent.
+WATCH_INTERVAL = 0.5
+
+
+def _exit_with_parent(parent_pid: int, death_signal: bool) -> None:
     """End this worker when the process that started the pool dies (``kill -9`` included): a pool worker
-    otherwise waits forever on a queue whose write end it holds itself."""
+    otherwise waits forever on a queue whose write end it holds itself, or finishes its batch for nobody.
+
+    A watchdog thread waits on the parent's sentinel and polls the parent pid (``os.getppid()`` changes
+    when the parent dies): portable, but it needs the GIL, which a long Numba kernel holds until it
+    returns. Where the parent says so (``death_signal``: the pool was started by its main thread, which
+    lives as long as the process), Linux's ``PR_SET_PDEATHSIG`` also kills the worker at once; it fires
+    when the *thread* that created the child exits, so it is never used for pools started by other
+    threads."""
+    if death_signal and sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):  # pragma: no cover - no prctl
+            pass
+    if os.getppid() != parent_pid:  # died before the watch began
+        os._exit(1)
     parent = multiprocessing.parent_process()
-    if parent is None:  # pragma: no cover - not a multiprocessing child
-        return
+    sentinel = None if parent is None else parent.sentinel
 
     def watch():
         from multiprocessing.connection import wait as wait_ready
 
-        wait_ready([parent.sentinel])
-        os._exit(1)
+        while True:
+            if sentinel is not None:
+                if wait_ready([sentinel], timeout=WATCH_INTERVAL):
+                    os._exit(1)
+            else:  # pragma: no cover - not a multiprocessing child
+                threading.Event().wait(WATCH_INTERVAL)
+            if os.getppid() != parent_pid:
+                os._exit(1)
 
     threading.Thread(target=watch, name="fastrisk-parent-watch", daemon=True).start()
 
 
-def _init_worker(threads: int) -> None:
+def _init_worker(threads: int, parent_pid: int | None = None, death_signal: bool = False) -> None:
     """Pool initializer: BLAS and Numba threads of this worker = ``threads``; exit with the parent;
     leave Ctrl-C to the parent (which stops the pool), so a terminal's SIGINT to the whole process group
     does not print a traceback per worker."""
@@ -159,8 +186,12 @@ def _init_worker(threads: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):  # started with SIGINT blocked (see _sigint_blocked)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    _exit_with_parent()
+    _exit_with_parent(os.getppid() if parent_pid is None else parent_pid, death_signal)
     pin_threads(threads)
+
+
+def _ready() -> int:
+    return os.getpid()
 
 
 _shared_pool: tuple[int, int, ProcessPoolExecutor] | None = None  # (workers, threads, pool)
@@ -185,16 +216,24 @@ def _sigint_blocked():
 
 
 def _pool_for(workers: int, threads: int) -> ProcessPoolExecutor:
-    """The kept-alive pool of this shape, started (``spawn``) if missing or of another shape."""
+    """The kept-alive pool of this shape, started (``spawn``) if missing or of another shape. All its
+    workers are started here, by this thread, and are up when it returns."""
     global _shared_pool
     if _shared_pool is not None:
         w, t, pool = _shared_pool
         if (w, t) == (workers, threads) and not getattr(pool, "_broken", False):
             return pool
         shutdown_workers()
+    main = threading.current_thread() is threading.main_thread()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(START_METHOD),
-                               initializer=_init_worker, initargs=(threads,))
+                               initializer=_init_worker, initargs=(threads, os.getpid(), main))
     _shared_pool = (workers, threads, pool)
+    with _sigint_blocked():  # the workers start now, immune to a Ctrl-C meant for this process
+        ready = [pool.submit(_ready) for _ in range(workers)]
+        spawn = getattr(pool, "_spawn_process", None)  # on-demand spawning may have started fewer
+        while spawn is not None and len(getattr(pool, "_processes", None) or ()) < workers:
+            spawn()
+    wait(ready)
     return pool
 
 
@@ -238,34 +277,30 @@ class PoolExecutor:
         self._pool = _pool_for(workers, threads)
         self._clean = False
 
-    def execute(self, units: Iterable[dict]) -> Iterator[tuple[dict, pa.Table]]:
-        it = iter(units)
-        pending = {}
+    def execute(self, batches: Iterable[dict]) -> Iterator[Result]:
+        it = iter(batches)
+        pending: dict[Future, dict] = {}
         window = 2 * self.workers  # a few queued ahead so no worker waits; memory stays bounded
         try:
             while True:
                 while len(pending) < window:
-                    u = next(it, None)
-                    if u is None:
+                    b = next(it, None)
+                    if b is None:
                         break
-                    if self.out is None:
-                        fn, args = compute_unit, (u,)
-                    else:
-                        fn, args = compute_and_write, (u, self.out)
-                    if len(getattr(self._pool, "_processes", None) or ()) < self.workers:
-                        with _sigint_blocked():  # this submit may start a worker
-                            f = self._pool.submit(fn, *args)
-                    else:
-                        f = self._pool.submit(fn, *args)
-                    pending[f] = u
+                    f: Future = (self._pool.submit(compute_unit, b) if self.out is None
+                                 else self._pool.submit(compute_and_write, b, self.out))
+                    pending[f] = b
                 if not pending:
                     self._clean = True
                     return
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for f in sorted(done, key=lambda f: _order(pending[f])):
-                    u = pending.pop(f)
-                    r = f.result()
-                    yield u, (None if self.out is not None else r)
+                for g in sorted(done, key=lambda g: _order(pending[g])):
+                    b = pending.pop(g)
+                    r = g.result()
+                    if self.out is None:
+                        yield (b, *r)
+                    else:  # the worker wrote the rows and returned how many units
+                        yield (b, None, r, None)
         finally:
             for f in pending:
                 f.cancel()
@@ -277,28 +312,60 @@ class PoolExecutor:
             shutdown_workers()
 
 
-def _order(u: dict) -> tuple[int, int]:
-    return (0 if u["kind_of_unit"] == "theory" else 1, u.get("id", u["group"]))
+def _order(b: dict) -> tuple[int, int]:
+    return (0 if b["kind"] == "theory" else 1, _first(b))
+
+
+def _first(b: dict) -> int:
+    u = b["items"][0]
+    return u["id"] if b["kind"] == "task" else u["group"]
+
+
+def check_address(address) -> str:
+    """``address`` if it reads as a Dask scheduler address (``tcp://HOST:PORT``, ``tls://...``, ...);
+    ValueError in one line otherwise (distributed raises from deep inside its parser)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    example = "expected e.g. tcp://10.0.0.1:8786"
+    if not isinstance(address, str) or not address.strip():
+        raise ValueError(f"the Dask scheduler address is empty ({example})")
+    try:
+        scheme, loc = parse_address(address, strict=False)
+        if scheme in ("tcp", "tls", "ws", "wss", "ucx"):
+            port = loc.rpartition(":")[2] if ":" in loc and not loc.endswith("]") else ""
+            if port and not port.isdigit():
+                raise ValueError(f"the port {port!r} is not a number")
+            parse_host_port(loc)
+        elif scheme != "inproc":
+            raise ValueError(f"unknown address scheme {scheme!r}")
+        elif not loc:
+            raise ValueError("an inproc address names a process")
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{address!r} is not a Dask scheduler address ({exc}; {example})") from None
+    return address
 
 
 def connect(address: str, timeout: float = 20.0):
-    """A ``distributed.Client`` on the scheduler at ``address``; ConnectionError within ``timeout`` s
-    if it cannot be reached (never a hang)."""
+    """A ``distributed.Client`` on the scheduler at ``address``; ValueError for an address that cannot be
+    one, ConnectionError within ``timeout`` s if it cannot be reached (never a hang)."""
     try:
         from distributed import Client
     except ImportError:  # pragma: no cover - dask extra not installed
         raise ImportError("a Dask scheduler needs the dask extra: pip install 'fastrisk[dask]'") from None
+    check_address(address)
     try:
         return Client(address, timeout=f"{timeout}s")
     except (OSError, TimeoutError) as exc:
         raise ConnectionError(f"cannot reach the Dask scheduler at {address!r} within {timeout:g} s: "
                               f"{type(exc).__name__}: {exc}") from None
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{address!r} is not a Dask scheduler address ({exc})") from None
 
 
 class DaskExecutor:
     """Submit units to a ``distributed.Client`` and collect results as they complete.
 
-    At most ``window`` units are in flight (default: 4 per worker thread of the cluster, at least 64),
+    At most ``window`` batches are in flight (default: 4 per worker thread of the cluster, at least 64),
     so a sweep of 10^5 tasks never parks 10^5 argument sets on the scheduler; a new one is submitted as
     each result arrives.
     """
@@ -315,14 +382,14 @@ class DaskExecutor:
             self.workers, slots = 0, 0
         self.window = window if window is not None else max(64, 4 * slots)
 
-    def _submit(self, u: dict):
-        key = f"fastrisk-sweep-{u['kind_of_unit']}-{u.get('id', u['group'])}-{u['_hash'][:16]}"
-        return self.client.submit(compute_unit, u, key=key, pure=False)
+    def _submit(self, b: dict):
+        key = f"fastrisk-sweep-{b['kind']}-{_first(b)}-{b['_hash'][:16]}"
+        return self.client.submit(compute_unit, b, key=key, pure=False)
 
-    def execute(self, units: Iterable[dict]) -> Iterator[tuple[dict, pa.Table]]:
+    def execute(self, batches: Iterable[dict]) -> Iterator[Result]:
         from distributed import as_completed
 
-        it = iter(units)
+        it = iter(batches)
         futures = {}
         for u in it:
             futures[self._submit(u)] = u
@@ -332,15 +399,15 @@ class DaskExecutor:
             return
         ac = as_completed(list(futures), with_results=True)
         try:
-            for f, table in ac:
-                u = futures.pop(f)
+            for f, result in ac:
+                b = futures.pop(f)
                 f.release()
                 nxt = next(it, None)
                 if nxt is not None:
                     g = self._submit(nxt)
                     futures[g] = nxt
                     ac.add(g)
-                yield u, table
+                yield (b, *result)
         finally:
             for f in futures:
                 f.cancel()
