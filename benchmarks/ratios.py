@@ -66,14 +66,15 @@ class Sizes:
     theory_p: int  # deterministic equivalent: spectrum length
     sk_fits: int  # scikit-learn Ridge fits timed (extrapolated to L)
     cv_alphas: tuple[int, int]  # RidgeCV penalty counts timed (extrapolated to L, affine in L)
+    sweep: tuple[int, int, int]  # fastrisk.sweep.run against the hand-written loop: (tasks, n, p)
 
 
 FULL = Sizes("full", n=1500, p=15000, L=1000, E=100, small=(300, 1500, 100, 10), stream=(500, 200_000),
              ntk_small_d=(4000, 100), ntk_square=3000, krr=2000, theory_p=10**6, sk_fits=2,
-             cv_alphas=(10, 50))
+             cv_alphas=(10, 50), sweep=(192, 400, 2000))
 QUICK = Sizes("quick", n=120, p=1200, L=100, E=10, small=(60, 300, 20, 5), stream=(60, 6000),
               ntk_small_d=(400, 20), ntk_square=300, krr=200, theory_p=10**4, sk_fits=2,
-              cv_alphas=(5, 10))
+              cv_alphas=(5, 10), sweep=(4, 40, 200))
 
 
 def default_sizes() -> Sizes:
@@ -90,6 +91,7 @@ class Bench:
     reference: str  # the side the other times are compared with (its time is reported)
     info: Callable[[], str] = lambda: ""
     memory: tuple[str, ...] = ()  # sides whose extra peak memory the script reports
+    cleanup: Callable[[], object] = lambda: None  # called once the case is measured
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,7 @@ def measure(case: Case, bench: Bench, rounds: int = ROUNDS, memory: bool = False
         ratios.append(float(bench.ratio(t)))
     load1 = os.getloadavg()[0]
     mem = {name: peak_extra(bench.sides[name]) for name in bench.memory} if memory else {}
+    bench.cleanup()
     return Result(case, bench.size, ratios, times, bench.reference, (load0, load1), mem, bench.info())
 
 
@@ -423,6 +426,37 @@ def brentq_case(sz: Sizes) -> Bench:
                  f"p={p} n={n} L={L} ({sub.size} brentq solves, scaled)", "fastrisk")
 
 
+def sweep_case(workers: int) -> Callable[[Sizes], Bench]:
+    """``fastrisk.sweep.run`` (tasks, a Parquet store, ``workers`` processes on one thread each, a pool
+    kept from an earlier sweep) against the same loop written by hand on one thread
+    (``benchmarks/bench_sweep.py``). workers = 1: the sweep's time over the loop's (cost);
+    workers = 2: the loop's time over the sweep's, i.e. throughput (speedup)."""
+    def build(sz: Sizes) -> Bench:
+        import shutil
+        import tempfile
+
+        import fastrisk as fr
+        import fastrisk.sweep as sw
+
+        from . import bench_sweep as bs
+
+        tasks, n, p = sz.sweep
+        bs.warm_up(workers)
+        root = tempfile.mkdtemp(prefix="fastrisk-bench-ratios-")
+
+        def loop():
+            with fr.threads(1):
+                bs.plain_loop(tasks, n, p)
+
+        def sweep():
+            sw.run(bs.spec(tasks, n, p), tempfile.mkdtemp(dir=root), workers=workers, progress=False)
+
+        ratio = ((lambda t: t["sweep"] / t["loop"]) if workers == 1 else (lambda t: t["loop"] / t["sweep"]))
+        return Bench({"loop": loop, "sweep": sweep}, ratio, f"{tasks} tasks n={n} p={p}, workers={workers}",
+                     "loop", cleanup=lambda: shutil.rmtree(root, ignore_errors=True))
+    return build
+
+
 _R = "ridge path"
 CASES: dict[str, Case] = {c.name: c for c in [
     Case("spiked l2", "cost", _R, "spiked Sigma, l2 attack", ridge_case("spiked", "2"), 1.15),
@@ -456,6 +490,8 @@ CASES: dict[str, Case] = {c.name: c for c in [
          1.3),
     Case("import", "cost", "start-up", "import fastrisk / import numpy, scipy.linalg, numba",
          import_case),
+    Case("sweep workers=1", "cost", "sweep", "fastrisk.sweep.run, 1 worker / the same loop by hand",
+         sweep_case(1), 1.15),
     Case("NumPy way", "speedup", "peers", "plain NumPy (p, L) GEMM / fastrisk, power-law, l_inf",
          numpy_way_case),
     Case("scikit-learn Ridge", "speedup", "peers", "scikit-learn Ridge.fit loop / fastrisk, power-law, l2",
@@ -464,6 +500,8 @@ CASES: dict[str, Case] = {c.name: c for c in [
          10.0),
     Case("NumPy NTK Gram", "speedup", "peers", "plain NumPy NTK Gram / ntk_gram", ntk_numpy_case),
     Case("brentq", "speedup", "peers", "per-penalty brentq / ridge_equivalent (theory)", brentq_case),
+    Case("sweep workers=2", "speedup", "sweep", "the loop by hand / fastrisk.sweep.run with 2 workers "
+         "(throughput)", sweep_case(2), 1.5),
 ]}
 
 
@@ -529,6 +567,9 @@ class _Track:
         warm_up()
         self.case = CASES[name]
         self.bench = self.case.build(default_sizes())
+
+    def teardown(self, name):
+        self.bench.cleanup()
 
     def _run(self, name) -> float:
         return measure(self.case, self.bench, ROUNDS).median
