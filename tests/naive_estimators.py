@@ -98,3 +98,28 @@ def kernel_ridge_fit(K, y, alpha, w=None, intercept=True):
         beta = np.linalg.lstsq(K @ Wd @ K + alpha * K, K @ (w * y), rcond=None)[0]
         b = 0.0
     return K @ beta + b, beta, b
+
+
+def dual_norm(theta, q):
+    """``||theta||_q`` for q in [1, inf]."""
+    if np.isinf(q):
+        return np.abs(theta).max()
+    return (np.abs(theta) ** q).sum() ** (1.0 / q)
+
+
+def loo_adversarial_losses(X, y, alpha, eps, q, w=None, intercept=True):
+    """Per-sample ``w_i (|y_i - b^(-i) - x_i^T theta^(-i)| + eps ||theta^(-i)||_q)^2`` by refitting with
+    one unit of sample i's weight removed (its whole weight when ``w_i < 1``) and attacking sample i
+    exactly: the worst ``||delta||_p <= eps`` shifts the prediction by ``eps ||theta||_q`` against the
+    residual. ``alpha = 0``: the minimum-norm refits."""
+    n = X.shape[0]
+    w = np.ones(n) if w is None else np.asarray(w, float)
+    out = np.zeros(n)
+    for i in range(n):
+        if w[i] == 0:
+            continue
+        wi = w.copy()
+        wi[i] -= min(w[i], 1.0)
+        theta, b = ridge_fit(X, y, alpha, wi, intercept)
+        out[i] = w[i] * (abs(y[i] - b - X[i] @ theta) + eps * dual_norm(theta, q)) ** 2
+    return out

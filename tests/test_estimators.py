@@ -19,7 +19,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from fastrisk.estimators import MinNormRegressor, NTKRidge, RidgePathCV
+from fastrisk.estimators import MinNormRegressor, NTKRidge, NTKRidgeCV, RidgePathCV
 from fastrisk.ntk import KernelRidgePath, ntk_gram
 
 from . import naive_estimators as naive
@@ -46,7 +46,7 @@ def _rel(a, b):
 _CHECK_SCRIPT = """
 import json, sys, warnings
 from sklearn.utils.estimator_checks import check_estimator
-from fastrisk.estimators import MinNormRegressor, NTKRidge, RidgePathCV
+from fastrisk.estimators import MinNormRegressor, NTKRidge, NTKRidgeCV, RidgePathCV
 est = eval(sys.argv[1])
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -56,9 +56,13 @@ print(json.dumps([[r["check_name"], r["status"], str(r["exception"])[:400]] for 
 
 
 @pytest.mark.parametrize("est", [
-    "MinNormRegressor()", "MinNormRegressor(fit_intercept=False)",
-    "RidgePathCV()", "RidgePathCV(scoring='gcv', fit_intercept=False)",
+    "MinNormRegressor()", "MinNormRegressor(fit_intercept=False)", "MinNormRegressor(method='svd')",
+    "RidgePathCV()", "RidgePathCV(criterion='gcv', fit_intercept=False)",
+    "RidgePathCV(alpha_per_target=True, scoring='neg_mean_squared_error')",
+    "RidgePathCV(eps=0.1, alpha_per_target=True)", "RidgePathCV(eps=0.1, norm=float('inf'))",
+    "RidgePathCV(store_cv_results=False, alpha_per_target=True)",
     "NTKRidge()", "NTKRidge(train='both', width=64, random_state=0)",
+    "NTKRidgeCV()", "NTKRidgeCV(scoring='r2', alpha_per_target=True, fit_intercept=False)",
 ])
 @pytest.mark.slow
 def test_check_estimator_all_checks_pass(est):
@@ -177,7 +181,7 @@ def test_gcv_equals_explicit_hat_matrix(n, p, fit_intercept, weighted):
     X, y = _data(n, p, seed=n * p)
     w = np.random.default_rng(p).uniform(0.2, 3.0, n) if weighted else None
     alphas = np.array([1e-2, 0.3, 5.0, 100.0])
-    est = RidgePathCV(alphas=alphas, fit_intercept=fit_intercept, scoring="gcv").fit(X, y, sample_weight=w)
+    est = RidgePathCV(alphas=alphas, fit_intercept=fit_intercept, criterion="gcv").fit(X, y, sample_weight=w)
     for l, a in enumerate(alphas):
         ref = naive.gcv_squared_errors(X, y, a, w, fit_intercept)
         np.testing.assert_allclose(est.cv_results_["squared_errors"][:, l], ref, rtol=1e-8,
@@ -189,9 +193,9 @@ def test_integer_weights_equal_repeated_samples():
     w = np.random.default_rng(11).integers(0, 4, 20)
     w[0] = 2
     Xr, yr = X.repeat(w, axis=0), y.repeat(w)
-    for scoring in ("loo", "gcv"):
-        a = RidgePathCV(scoring=scoring).fit(X, y, sample_weight=w)
-        b = RidgePathCV(scoring=scoring).fit(Xr, yr)
+    for criterion in ("loo", "gcv"):
+        a = RidgePathCV(criterion=criterion).fit(X, y, sample_weight=w)
+        b = RidgePathCV(criterion=criterion).fit(Xr, yr)
         np.testing.assert_allclose(a.cv_results_["alphas"], b.cv_results_["alphas"], rtol=1e-10)
         np.testing.assert_allclose(a.cv_results_["mean_squared_error"],
                                    b.cv_results_["mean_squared_error"], rtol=1e-7)
@@ -333,7 +337,7 @@ def test_pipeline_grid_search_cross_val_score():
 # ---------------------------------------------------------------------------------------------------
 # bad input
 # ---------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("cls", [MinNormRegressor, RidgePathCV, NTKRidge])
+@pytest.mark.parametrize("cls", [MinNormRegressor, RidgePathCV, NTKRidge, NTKRidgeCV])
 def test_bad_data(cls):
     X, y = _data(10, 4, seed=0)
     est = cls()
@@ -382,7 +386,28 @@ def test_bad_parameters():
     with pytest.raises(TypeError, match="alphas"):
         RidgePathCV(alphas="auto").fit(X, y)
     with pytest.raises(ValueError, match="scoring"):
-        RidgePathCV(scoring="r2").fit(X, y)
+        RidgePathCV(scoring="not_a_scorer").fit(X, y)
+    with pytest.raises(ValueError, match="criterion"):
+        RidgePathCV(criterion="kfold").fit(X, y)
+    with pytest.raises(ValueError, match="criterion='gcv'"):
+        RidgePathCV(criterion="gcv", scoring="r2").fit(X, y)
+    with pytest.raises(ValueError, match="contradicts"):
+        RidgePathCV(scoring="loo", criterion="gcv").fit(X, y)
+    with pytest.raises(ValueError, match="eps"):
+        RidgePathCV(eps=0.1, criterion="gcv").fit(X, y)
+    with pytest.raises(ValueError, match="eps"):
+        RidgePathCV(eps=0.1, scoring="r2").fit(X, y)
+    for bad in (-0.1, np.nan, np.inf):
+        with pytest.raises(ValueError, match="eps"):
+            RidgePathCV(eps=bad).fit(X, y)
+    with pytest.raises(TypeError, match="eps"):
+        RidgePathCV(eps="0.1").fit(X, y)
+    with pytest.raises(ValueError, match="norm"):
+        RidgePathCV(eps=0.1, norm=0.5).fit(X, y)
+    with pytest.raises(TypeError, match="alpha_per_target"):
+        RidgePathCV(alpha_per_target="yes").fit(X, y)
+    with pytest.raises(ValueError, match="method"):
+        MinNormRegressor(method="qr").fit(X, y)
     with pytest.raises(ValueError, match="sample_weight leaves nothing"):
         RidgePathCV().fit(X, y, sample_weight=np.eye(10)[3])
     RidgePathCV(fit_intercept=False).fit(X, y, sample_weight=np.eye(10)[3])  # defined without it
@@ -423,3 +448,15 @@ def test_estimators_without_sklearn_name_the_extra():
                "try:\n    import fastrisk.estimators\nexcept ImportError as e:\n    print('ERR', e)\n")
     assert out.returncode == 0, out.stderr
     assert "ERR" in out.stdout and "fastrisk[sklearn]" in out.stdout
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import fastrisk.estimators._scoring as scoring
+    import fastrisk.estimators.linear as linear
+    import fastrisk.estimators.ntk as ntk
+
+    for mod in (linear, ntk, scoring):
+        res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+        assert res.attempted > 0 and res.failed == 0, (mod.__name__, res)

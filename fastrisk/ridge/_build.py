@@ -204,13 +204,14 @@ def _build_svd(path, X: np.ndarray, y: np.ndarray, lam) -> None:
 
 
 def setup(path, gram, side, rhs, lam, *, X, n, p, rank_dim, user_gram=False, spec=None, c=None,
-          stream=None) -> None:
-    """Eigendecompose ``gram`` (unless ``spec`` is given) and set the path's state."""
+          stream=None, features=None) -> None:
+    """Eigendecompose ``gram`` (unless ``spec`` is given) and set the path's state. ``features``: a
+    ready feature source (e.g. a :class:`~fastrisk.ridge._features.CentredFeatures`) instead of X."""
     path.side = side
     path.n = n
     path.p = p
     path.dtype = gram.dtype if spec is None else spec.dtype
-    path.features = Features(X, stream, n, p, path.dtype)
+    path.features = Features(X, stream, n, p, path.dtype) if features is None else features
     path.spec = SpectralGram(gram, rank_dim=rank_dim, overwrite=True) if spec is None else spec
     if user_gram:
         path.spec.check_psd("gram")

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import config
 
-__all__ = ["Features", "block_cols", "mode_structure", "sigma_times", "xtv", "xv"]
+__all__ = ["CentredFeatures", "Features", "block_cols", "mode_structure", "sigma_times", "xtv", "xv"]
 
 
 def block_cols(L: int, itemsize: int = 8, minimum: int = 256) -> int:
@@ -164,3 +164,76 @@ class Features:
             for j0, j1, xb in self.blocks("predict"):
                 C += xb @ X_new[:, j0:j1].T.astype(self.dtype, copy=False)
         return C.astype(np.float64, copy=False)
+
+
+class CentredFeatures(Features):
+    """The rescaled design ``X_w = diag(sqrt w) (X - 1 x_off^T)`` of a weighted fit with an intercept
+    (:mod:`fastrisk.estimators`), read from the held X without a centred copy.
+
+    Products linear in X (``X_w v``, ``X_w^T v``, ``X_w X_new^T``) are formed from X itself and the
+    rank-one correction: their rounding is ``eps |x_off|`` per entry, the rounding a centred copy
+    carries anyway. Quadratic ones (``X_w Sigma X_w^T``) and the blocks handed to the passes are
+    centred block by block before any product (folding the means into a finished Gram would lose
+    ``eps (|x_off| / spread)^2`` relative).
+
+    Parameters
+    ----------
+    X : ndarray (n, p) float64, the design as fitted.
+    x_off : ndarray (p,) column offsets (zeros without an intercept).
+    sqrt_w : ndarray (n,) or None, square roots of the sample weights.
+    """
+
+    def __init__(self, X: np.ndarray, x_off: np.ndarray, sqrt_w: np.ndarray | None):
+        n, p = X.shape
+        super().__init__(X, None, n, p, np.dtype(np.float64))
+        self.x_off = np.asarray(x_off, dtype=np.float64)
+        self.sqrt_w = sqrt_w
+
+    def _rows(self, M: np.ndarray) -> np.ndarray:
+        if self.sqrt_w is None:
+            return M
+        return self.sqrt_w[:, None] * M if M.ndim == 2 else self.sqrt_w * M
+
+    def block(self, j0: int, j1: int, rows: slice = slice(None)) -> np.ndarray:
+        """``X_w[rows, j0:j1]``, a new array."""
+        out = self.X[rows, j0:j1] - self.x_off[j0:j1]
+        if self.sqrt_w is not None:
+            out *= self.sqrt_w[rows, None]
+        return out
+
+    def blocks(self, what: str, b: int | None = None) -> Iterator[tuple[int, int, np.ndarray]]:
+        b = b or block_cols(self.n)
+        for j0 in range(0, self.p, b):
+            j1 = min(self.p, j0 + b)
+            yield j0, j1, self.block(j0, j1)
+
+    def x_times(self, V: np.ndarray) -> np.ndarray:
+        XV = self.X @ V
+        XV -= self.x_off @ V  # broadcasts over rows: 1 (x_off^T V)
+        return self._rows(XV)
+
+    def xt_times(self, v: np.ndarray) -> np.ndarray:
+        vw = self._rows(v)
+        return self.X.T @ vw - self.x_off * float(np.sum(vw))
+
+    def cols(self, S: np.ndarray, what: str) -> np.ndarray:
+        return self._rows(self.X[:, S] - self.x_off[S])
+
+    def sigma_gram(self, cov: np.ndarray, root: float, unit: float) -> np.ndarray:
+        n, p = self.n, self.p
+        K = np.zeros((n, n))
+        if cov.ndim == 1:
+            sd = np.sqrt(cov) / root
+            for j0, j1, xb in self.blocks("the standard risk"):
+                xb *= sd[j0:j1]
+                K += xb @ xb.T
+            return K
+        C = cov / unit
+        b = max(16, config.BLOCK_BYTES // (8 * p))
+        for i0 in range(0, n, b):
+            rows = slice(i0, min(n, i0 + b))
+            K[rows] = self.x_times((self.block(0, p, rows) @ C).T).T
+        return K
+
+    def times_rows(self, X_new: np.ndarray) -> np.ndarray:
+        return self.x_times(np.ascontiguousarray(X_new.T, dtype=np.float64))
