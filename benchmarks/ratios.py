@@ -67,14 +67,15 @@ class Sizes:
     sk_fits: int  # scikit-learn Ridge fits timed (extrapolated to L)
     cv_alphas: tuple[int, int]  # RidgeCV penalty counts timed (extrapolated to L, affine in L)
     sweep: tuple[int, int, int]  # fastrisk.sweep.run against the hand-written loop: (tasks, n, p)
+    multi: tuple[int, int, int, int]  # RidgePathCV with 2-D y: (n, p, targets, penalties)
 
 
 FULL = Sizes("full", n=1500, p=15000, L=1000, E=100, small=(300, 1500, 100, 10), stream=(500, 200_000),
              ntk_small_d=(4000, 100), ntk_square=3000, krr=2000, theory_p=10**6, sk_fits=2,
-             cv_alphas=(10, 50), sweep=(192, 400, 2000))
+             cv_alphas=(10, 50), sweep=(192, 400, 2000), multi=(1000, 10000, 100, 100))
 QUICK = Sizes("quick", n=120, p=1200, L=100, E=10, small=(60, 300, 20, 5), stream=(60, 6000),
               ntk_small_d=(400, 20), ntk_square=300, krr=200, theory_p=10**4, sk_fits=2,
-              cv_alphas=(5, 10), sweep=(4, 40, 200))
+              cv_alphas=(5, 10), sweep=(4, 40, 200), multi=(60, 600, 5, 10))
 
 
 def default_sizes() -> Sizes:
@@ -275,14 +276,17 @@ def streaming_case(sz: Sizes) -> Bench:
 
 
 def _cv_data(sz: Sizes):
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((sz.n, sz.p))
-    y = X[:, :10] @ np.ones(10) + rng.standard_normal(sz.n)
-    return X, y
+    """The estimators' benchmark data (``benchmarks/bench_estimators.py``): a sparse signal, unit noise,
+    column means of the order of the spread (the intercept matters)."""
+    from .bench_estimators import make as cv_make
+
+    return cv_make(sz.n, sz.p)
 
 
 def _alphas(k: int, n: int) -> np.ndarray:
-    return n * np.logspace(-4, 3, k)
+    from .bench_estimators import alphas
+
+    return alphas(k, n)
 
 
 def cv_case(fit_intercept: bool) -> Callable[[Sizes], Bench]:
@@ -393,6 +397,23 @@ def ridgecv_case(sz: Sizes) -> Bench:
                  ratio, f"n={sz.n} p={sz.p} L={sz.L} (RidgeCV at {k1}, {k2}, extrapolated)", "fastrisk")
 
 
+def multitarget_case(sz: Sizes) -> Bench:
+    """scikit-learn ``RidgeCV(alpha_per_target=True)`` / ``RidgePathCV(alpha_per_target=True)`` on a 2-D y
+    (one Gram and one eigh for every target)."""
+    from sklearn.linear_model import RidgeCV
+
+    from fastrisk.estimators import RidgePathCV
+
+    from .bench_estimators import make as cv_make
+
+    n, p, k, L = sz.multi
+    X, Y = cv_make(n, p, k=k)
+    a = _alphas(L, n)
+    return Bench({"fastrisk": lambda: RidgePathCV(alphas=a, alpha_per_target=True).fit(X, Y),
+                  "scikit-learn": lambda: RidgeCV(alphas=a, alpha_per_target=True).fit(X, Y)},
+                 lambda t: t["scikit-learn"] / t["fastrisk"], f"n={n} p={p} {k} targets L={L}", "fastrisk")
+
+
 def ntk_numpy_case(sz: Sizes) -> Bench:
     """The plain NumPy NTK Gram (GEMM, then separate elementwise calls) / ``ntk_gram``."""
     from fastrisk.ntk import ntk_gram
@@ -498,6 +519,8 @@ CASES: dict[str, Case] = {c.name: c for c in [
          sklearn_ridge_case),
     Case("scikit-learn RidgeCV", "speedup", "peers", "scikit-learn RidgeCV / RidgePathCV", ridgecv_case,
          10.0),
+    Case("scikit-learn RidgeCV 2-D y", "speedup", "peers",
+         "scikit-learn RidgeCV / RidgePathCV, a penalty per target", multitarget_case),
     Case("NumPy NTK Gram", "speedup", "peers", "plain NumPy NTK Gram / ntk_gram", ntk_numpy_case),
     Case("brentq", "speedup", "peers", "per-penalty brentq / ridge_equivalent (theory)", brentq_case),
     Case("sweep workers=2", "speedup", "sweep", "the loop by hand / fastrisk.sweep.run with 2 workers "
