@@ -32,6 +32,12 @@ exact route. Checked a posteriori in two ways, both nearly free:
    with the largest residual), compared with their low-rank values. Their exact values are returned.
 
 If either check fails, the caller falls back to an exact route (the result is then the exact one).
+
+Several targets (right-hand sides ``c_t``): each target has its own factor (its columns are
+``diag(sqrt(s) c_t)`` times the shared Cauchy filter, so the spans differ), checked on its own; one pass
+over the features serves them all (``[G_1 ... G_k]^T X_b`` is one product), so the pass costs
+``2 n p r k + 2 p r L k`` flops against ``2 n p L k`` for the exact pass. A failed check on any target
+sends every target to the exact route.
 """
 
 from __future__ import annotations
@@ -141,22 +147,25 @@ def factor(s: np.ndarray, start: int, U: np.ndarray, c: np.ndarray, lam: np.ndar
     return LowRankFilter(np.ascontiguousarray(G), H * norm2, res * norm2)
 
 
-def cost(n: int, p: int, L: int, n_q: int, rank: int, regen: float = 0.0) -> float:
-    """Flops of the low-rank route: factor, one pass with ``n_q`` norms and the risk."""
+def cost(n: int, p: int, L: int, n_q: int, rank: int, regen: float = 0.0, k: int = 1) -> float:
+    """Flops of the low-rank route for k targets: factors, one pass with ``n_q`` norms and the risk."""
     factor_cost = 8.0 * n * L * rank
-    return factor_cost + 2.0 * n * p * (rank + 3) + 2.0 * p * rank * L + 3.0 * p * L * (1 + n_q) + regen
+    per_target = factor_cost + 2.0 * n * p * (rank + 3) + 2.0 * p * rank * L + 3.0 * p * L * (1 + n_q)
+    return k * per_target + regen
 
 
-def exact_pass_cost(n: int, p: int, L: int, regen: float = 0.0) -> float:
+def exact_pass_cost(n: int, p: int, L: int, regen: float = 0.0, k: int = 1) -> float:
     """Flops of the exact feature pass the low-rank route replaces (the cost model of ridge._routes)."""
-    return 2.0 * n * p * L + 2.0 * n * n * L + regen
+    return k * (2.0 * n * p * L + 2.0 * n * n * L) + regen
 
 
-def expected_cheaper_than_sigma_gram(n: int, p: int, L: int, regen: float = 0.0) -> bool:
-    """Whether the low-rank route (at the guessed rank) should beat folding ``X Sigma X^T``
-    (``n^2 p`` flops) for the standard risk of a general diagonal Sigma: decides, in
+def expected_cheaper_than_sigma_gram(n: int, p: int, L: int, regen: float = 0.0, k: int = 1) -> bool:
+    """Whether the low-rank route (at the guessed rank) should beat the Sigma-Gram route for the
+    standard risk of k targets with a general diagonal Sigma (folding ``X Sigma X^T``, ``n^2 p`` flops,
+    then ``2 n^2 L k`` for the quadratic forms beyond the first target's): decides, in
     ``RidgePath.from_design``, whether that second Gram is folded into the generating pass."""
-    return cost(n, p, L, 0, min(L, config.LOWRANK_RANK_GUESS), regen) < float(n) * n * p
+    gram = float(n) * n * p + 2.0 * n * n * L * (k - 1)
+    return cost(n, p, L, 0, min(L, config.LOWRANK_RANK_GUESS), regen, k) < gram
 
 
 def _q_factor(q: float, p: int) -> float:
@@ -164,67 +173,83 @@ def _q_factor(q: float, p: int) -> float:
     return float(p) ** max(0.0, (0.0 if math.isinf(q) else 1.0 / q) - 0.5)
 
 
-def norms_and_risk(path, fac: LowRankFilter, qs: np.ndarray, sigma: np.ndarray | None,
-                   tstar: np.ndarray | None):
-    """One low-rank pass over the features of a dual path.
+def norms_and_risk(path, facs: list[LowRankFilter], qs: np.ndarray, sigma: np.ndarray | None, targets):
+    """One low-rank pass over the features of a dual path, for all its targets (one factor each).
 
-    Returns ``(norms (nq, L), risk (L,) or None, info)``, or ``(None, None, info)`` when a check of
-    the accuracy contract fails (``info["status"]`` says which).
+    ``targets`` (with ``sigma``) says which theta* each target's risk is measured against. Returns
+    ``(norms (nq, L, k), risk (L, k) or None, info)``, or ``(None, None, info)`` when a check of the
+    accuracy contract fails for any target (``info["status"]`` says which).
     """
     L = path.n_penalties
+    k = len(facs)
     n, p = path.n, path.p
     lam = path.lam
     use_sig = sigma is not None
-    spot = np.unique([int(np.argmin(lam)), int(np.argmax(lam)), int(np.argmax(fac.err))])
-    A_spot = path.spec.U @ path.spec.filter(lam[spot], path._c)  # exact columns of U W
-    r = fac.rank
-    GT = np.ascontiguousarray(np.hstack([fac.G, A_spot]).T)  # (r + k, n)
-    HT = np.ascontiguousarray(fac.H.T)  # (L, r)
+    spots = [np.unique([int(np.argmin(lam)), int(np.argmax(lam)), int(np.argmax(f.err))]) for f in facs]
+    # exact columns of U W at the spot penalties, and every target's factor: one product per block
+    A_spots = [path.spec.U @ path.spec.filter(lam[sp], path._c[:, t]) for t, sp in enumerate(spots)]
+    GT = np.ascontiguousarray(np.hstack([f.G for f in facs] + A_spots).T)  # (sum r + sum spots, n)
+    roff = np.cumsum([0] + [f.rank for f in facs])
+    soff = roff[-1] + np.cumsum([0] + [sp.size for sp in spots])
+    HT = [np.ascontiguousarray(f.H.T) for f in facs]  # (L, r_t)
     nq = qs.shape[0]
-    acc, scale, acc_sig = np.zeros((nq, L)), np.zeros((nq, L)), np.zeros(L)
-    k = spot.size
-    acc_s, scale_s, sig_s = np.zeros((nq, k)), np.zeros((nq, k)), np.zeros(k)
+    acc, scale, acc_sig = np.zeros((k, nq, L)), np.zeros((k, nq, L)), np.zeros((k, L))
+    acc_s = [np.zeros((nq, sp.size)) for sp in spots]
+    scale_s = [np.zeros((nq, sp.size)) for sp in spots]
+    sig_s = [np.zeros(sp.size) for sp in spots]
     dummy = np.zeros(0)
-    b = max(256, config.BLOCK_BYTES // (8 * max(L, n)))
+    b = max(256, config.BLOCK_BYTES // (8 * max(L, n, GT.shape[0])))
     for j0, j1, Xb in path.features.blocks("a feature-space pass", b):
-        Zt = GT @ Xb.astype(np.float64, copy=False)  # (r + k, b)
-        T = HT @ Zt[:r]  # (L, b): theta[j0:j1].T for every penalty
+        Zt = GT @ Xb.astype(np.float64, copy=False)  # (sum r + sum spots, b)
         sg = sigma[j0:j1] if use_sig else dummy
-        ts = tstar[j0:j1] if use_sig else dummy
-        with threads_for(T.size * (nq + use_sig)):
-            reduce_coef_block(T, sg, ts, use_sig, qs, acc, scale, acc_sig)
-        reduce_coef_block(np.ascontiguousarray(Zt[r:]), sg, ts, use_sig, qs, acc_s, scale_s, sig_s)
-    norms = finish_norms(qs, acc, scale)
-    exact = finish_norms(qs, acc_s, scale_s)
+        for t in range(k):
+            T = HT[t] @ Zt[roff[t]:roff[t + 1]]  # (L, b): theta_t[j0:j1].T for every penalty
+            ts = targets.theta_star(t)[j0:j1] if use_sig else dummy
+            with threads_for(T.size * (nq + use_sig)):
+                reduce_coef_block(T, sg, ts, use_sig, qs, acc[t], scale[t], acc_sig[t])
+            reduce_coef_block(np.ascontiguousarray(Zt[soff[t]:soff[t + 1]]), sg, ts, use_sig, qs,
+                              acc_s[t], scale_s[t], sig_s[t])
     tol = config.LOWRANK_RTOL
-    info = {"rank": r, "max_err": float(fac.err.max()), "spot": spot, "status": "ok"}
-    for i, q in enumerate(qs):
-        if np.any(_q_factor(q, p) * fac.err > 0.5 * tol * norms[i]):
-            info["status"] = f"bound failed for the l_{q:g} norm"
-            return None, None, info
-        if np.any(np.abs(norms[i, spot] - exact[i]) > tol * exact[i]):
-            info["status"] = f"spot check failed for the l_{q:g} norm"
-            return None, None, info
-    risk = None
-    if use_sig:
-        risk = acc_sig
-        beta = math.sqrt(float(sigma.max())) * fac.err
-        if np.any(beta * (2.0 * np.sqrt(risk) + beta) > 0.5 * tol * risk):
-            info["status"] = "bound failed for the standard risk"
-            return None, None, info
-        if np.any(np.abs(risk[spot] - sig_s) > tol * sig_s):
-            info["status"] = "spot check failed for the standard risk"
-            return None, None, info
-        risk[spot] = sig_s
-    norms[:, spot] = exact
+    info = {"rank": max(f.rank for f in facs), "max_err": max(float(f.err.max()) for f in facs),
+            "spot": spots[0] if k == 1 else spots, "status": "ok"}
+    if k > 1:
+        info["ranks"] = [f.rank for f in facs]
+    norms = np.empty((nq, L, k))
+    risk = np.empty((L, k)) if use_sig else None
+    for t, fac in enumerate(facs):
+        nt = finish_norms(qs, acc[t], scale[t])
+        exact = finish_norms(qs, acc_s[t], scale_s[t])
+        sp = spots[t]
+        where = "" if k == 1 else f" (target {t})"
+        for i, q in enumerate(qs):
+            if np.any(_q_factor(q, p) * fac.err > 0.5 * tol * nt[i]):
+                info["status"] = f"bound failed for the l_{q:g} norm{where}"
+                return None, None, info
+            if np.any(np.abs(nt[i, sp] - exact[i]) > tol * exact[i]):
+                info["status"] = f"spot check failed for the l_{q:g} norm{where}"
+                return None, None, info
+        if use_sig:
+            rt = acc_sig[t]
+            beta = math.sqrt(float(sigma.max())) * fac.err
+            if np.any(beta * (2.0 * np.sqrt(rt) + beta) > 0.5 * tol * rt):
+                info["status"] = f"bound failed for the standard risk{where}"
+                return None, None, info
+            if np.any(np.abs(rt[sp] - sig_s[t]) > tol * sig_s[t]):
+                info["status"] = f"spot check failed for the standard risk{where}"
+                return None, None, info
+            rt[sp] = sig_s[t]
+            risk[:, t] = rt
+        nt[:, sp] = exact
+        norms[:, :, t] = nt
     return norms, risk, info
 
 
 class LowRankRoute:
-    """What :class:`fastrisk.RidgePath` needs for the low-rank route: the cached factor, its cost,
-    and the pass with its fallback flag (mixed in, so that fastrisk.ridge only chooses the route)."""
+    """What :class:`fastrisk.RidgePath` needs for the low-rank route: the cached factors (one per
+    target), their cost, and the pass with its fallback flag (mixed in, so that fastrisk.ridge only
+    chooses the route)."""
 
-    _lowrank_fac: LowRankFilter | None = None
+    _lowrank_fac: list[LowRankFilter] | None = None
     _lowrank_state: str | None = None  # None: not tried; "ok"; "failed" (never retried)
     #: Diagnostics of the last low-rank pass: rank, max_err, spot columns, status.
     lowrank_info: dict | None = None
@@ -234,11 +259,12 @@ class LowRankRoute:
                 and self.features.available)
 
     def _lowrank_cost(self, n_q: int) -> float:
-        """Flops of the low-rank pass (factor included), ``inf`` where it does not apply."""
+        """Flops of the low-rank pass (factors included), ``inf`` where it does not apply."""
         if not self._lowrank_available():
             return math.inf
-        rank = self._lowrank_fac.rank if self._lowrank_fac is not None else config.LOWRANK_RANK_GUESS
-        return cost(self.n, self.p, self.n_penalties, n_q, rank, self._regen_cost())
+        rank = (max(f.rank for f in self._lowrank_fac) if self._lowrank_fac is not None
+                else config.LOWRANK_RANK_GUESS)
+        return cost(self.n, self.p, self.n_penalties, n_q, rank, self._regen_cost(), self.k)
 
     def _lowrank_route_cost(self, qs, pass_needed: bool) -> float:
         """Cost of the low-rank route for the standard risk (with the norms ``qs``), minus the exact
@@ -247,15 +273,16 @@ class LowRankRoute:
         return c - self._exact_pass_cost() if pass_needed and math.isfinite(c) else c
 
     def _exact_pass_cost(self) -> float:
-        return exact_pass_cost(self.n, self.p, self.n_penalties, self._regen_cost())
+        return exact_pass_cost(self.n, self.p, self.n_penalties, self._regen_cost(), self.k)
 
     def _regen_cost(self) -> float:
         return self.features.regen_cost  # regenerating X from its seed
 
-    def _lowrank_run(self, qs, sigma=None, tstar=None):
-        """Norms ``qs`` (stored in ``self._norms``) and, with ``sigma``, the standard risk by the
-        low-rank pass. Returns the risk (or True without ``sigma``), or None when the route does not
-        apply or a check failed (then it is never tried again on this path)."""
+    def _lowrank_run(self, qs, sigma=None, targets=None):
+        """Norms ``qs`` (stored in ``self._norms``, (L, k) each) and, with ``sigma`` (and ``targets``),
+        the standard risk (L, k) by the low-rank pass. Returns the risk (or True without ``sigma``), or
+        None when the route does not apply or a check failed (then it is never tried again on this
+        path)."""
         if not self._lowrank_available():
             return None
         todo = np.array(sorted({float(q) for q in qs if q != 2.0 and q not in self._norms}))
@@ -263,19 +290,24 @@ class LowRankRoute:
             return True
         if self._lowrank_fac is None:
             spec = self.spec
-            self._lowrank_fac = factor(spec.s, spec.start, spec.U, self._c, self.lam, self.norm(2))
-            if self._lowrank_fac is None:
-                self._lowrank_state = "failed"
-                self.lowrank_info = {"status": "no factor of rank <= LOWRANK_MAX_RANK"}
-                return None
-        norms, risk, info = norms_and_risk(self, self._lowrank_fac, todo, sigma, tstar)
+            norm2 = np.asarray(self.norm(2)).reshape(self.n_penalties, -1)  # (L, k)
+            facs = []
+            for t in range(self.k):
+                fac = factor(spec.s, spec.start, spec.U, self._c[:, t], self.lam, norm2[:, t])
+                if fac is None:
+                    self._lowrank_state = "failed"
+                    self.lowrank_info = {"status": "no factor of rank <= LOWRANK_MAX_RANK"}
+                    return None
+                facs.append(fac)
+            self._lowrank_fac = facs
+        norms, risk, info = norms_and_risk(self, self._lowrank_fac, todo, sigma, targets)
         self.lowrank_info = info
         if norms is None:
             self._lowrank_state = "failed"
             return None
         self._lowrank_state = "ok"
         for q, v in zip(todo, norms, strict=True):
-            self._norms[float(q)] = v
+            self._norms[float(q)] = np.ascontiguousarray(v)
         return risk if sigma is not None else True
 
     def _lowrank_norms(self, todo) -> bool:

@@ -63,6 +63,22 @@ def check_vector(v, length: int, name: str, *, dtype=np.float64) -> np.ndarray:
     return v
 
 
+def check_targets(y, n: int, name: str = "y") -> tuple[np.ndarray, bool]:
+    """Training targets: ``(n,)`` or ``(n, k)`` (one column per target), finite. Returns the float64
+    ``(n, k)`` matrix (k = 1 for 1-D input) and whether the input was 2-D."""
+    y = as_float_array(y, name, dtype=np.float64)
+    if y.ndim not in (1, 2):
+        raise ValueError(f"{name} must be 1-D (n,) or 2-D (n, k), one column per target; got an array "
+                         f"of shape {y.shape}")
+    if y.shape[0] != n:
+        raise ValueError(f"{name} must have shape ({n},) or ({n}, k) (one row per sample), got {y.shape}")
+    if y.ndim == 1:
+        return y[:, None], False
+    if y.shape[1] == 0:
+        raise ValueError(f"{name} has no columns: shape {y.shape}, need at least one target")
+    return y, True
+
+
 def check_lam(lam) -> np.ndarray:
     """Penalties: a finite scalar or 1-D array, returned as a non-empty float64 1-D array that is a
     fresh copy (never the caller's buffer). Booleans are refused."""

@@ -17,6 +17,11 @@ GEN_BLOCK: int = 1024
 #: coefficients in an l_q norm pass, the (L, m_b) slab of test predictions in an empirical attack).
 BLOCK_BYTES: int = 32 * 2**20
 
+#: Largest (g, k, L) matrix of spectral weights (and, on the dual side, its (n, k, L) product with the
+#: eigenvectors) that a path with k targets holds; a one-target path always holds its (g, L) weights.
+#: Beyond it a feature pass forms each target's slab from the one (g, L) filter matrix, and the other
+#: per-target reductions run over groups of targets whose (g, L) temporaries fit this size together.
+WEIGHTS_BYTES: int = 128 * 2**20
 #: Gram eigenvalues ``s <= RANK_RTOL * max(n, p) * finfo(dtype).eps * max(s)`` count as zero:
 #: their directions are dropped from the min-norm (``lam = 0``) solution, as ``numpy.linalg.pinv``
 #: drops small singular values. (A Gram eigenvalue is a squared singular value; eigh resolves it only

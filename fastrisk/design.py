@@ -86,7 +86,8 @@ class GaussianDesign:
     (make a new design instead). Paths may therefore cache what they computed for a design.
     """
 
-    __slots__ = ("_cov", "_p", "_theta_star", "_noise", "_is_diagonal", "_factor", "_cov_key", "_key")
+    __slots__ = ("_cov", "_p", "_theta_star", "_noise", "_is_diagonal", "_factor", "_cov_key", "_key",
+                 "_theta_key")
 
     def __init__(self, spectrum=None, theta_star=None, noise: float = 0.0, *, cov=None):
         if (spectrum is None) == (cov is None):
@@ -106,6 +107,7 @@ class GaussianDesign:
     def _hash(self) -> None:
         # a design is a value: paths cache what they computed for it under these keys, hashed once
         self._cov_key = _digest(self._cov)
+        self._theta_key = _digest(self._theta_star)
         self._key = self._cov_key + _digest(self._theta_star, np.array([self._noise]))
 
     def __getstate__(self):
@@ -128,6 +130,8 @@ class GaussianDesign:
     is_diagonal = property(lambda self: self._is_diagonal, doc="Whether Sigma is diagonal.")
     cov_key = property(lambda self: self._cov_key,
                        doc="Digest of the covariance (equal covariances, equal keys): a cache key.")
+    theta_key = property(lambda self: self._theta_key,
+                         doc="Digest of theta_star alone (designs that differ only in noise share it).")
     key = property(lambda self: self._key,
                    doc="Digest of the whole design (covariance, theta_star, noise): a cache key.")
 

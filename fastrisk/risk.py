@@ -31,7 +31,7 @@ from ._validation import (
     check_target,
     dual_exponent,
 )
-from .kernels import adversarial_closed_form
+from .kernels import adversarial_closed_form, adversarial_closed_form_targets
 from .kernels._threads import threads_for
 
 __all__ = [
@@ -144,6 +144,22 @@ def moments_risk(m2, m1, b, eps) -> np.ndarray:
     with threads_for(out.size):
         adversarial_closed_form(m2, np.ascontiguousarray(m1, dtype=np.float64),
                                 np.ascontiguousarray(b, dtype=np.float64), eps, out)
+    return out
+
+
+def _closed_form_targets(R, b, eps, target, noise):
+    """:func:`_closed_form` for k targets: R, b (L, k), noise (k,) per target; shape (L, E, k)."""
+    m2 = R + noise[None, :] ** 2 if target == "noisy" else R
+    return moments_risk_targets(m2, SQRT_2_OVER_PI * np.sqrt(m2), b, eps)
+
+
+def moments_risk_targets(m2, m1, b, eps) -> np.ndarray:
+    """:func:`moments_risk` for k targets: m2, m1, b (L, k), eps (E,); shape (L, E, k). No validation."""
+    m2 = np.ascontiguousarray(m2, dtype=np.float64)
+    out = np.empty((m2.shape[0], eps.shape[0], m2.shape[1]))
+    with threads_for(out.size):
+        adversarial_closed_form_targets(m2, np.ascontiguousarray(m1, dtype=np.float64),
+                                        np.ascontiguousarray(b, dtype=np.float64), eps, out)
     return out
 
 

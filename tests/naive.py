@@ -87,3 +87,51 @@ def empirical_adversarial(Theta, X_test, y_test, eps, q):
     r = np.abs(X_test @ Theta - y_test[:, None])  # (m, L)
     b = lq_norms(Theta, q)
     return np.stack([((r + e * b[None, :]) ** 2).mean(axis=0) for e in eps], axis=1)
+
+
+# ----------------------------------------------------------------------------- several targets
+def filter_targets(s, start, lam, coef):
+    """(g, k, L): coef[i, t] / (s_i + lam_l), 0 on null components."""
+    out = coef[:, :, None] / (s[:, None, None] + lam[None, None, :])
+    out[:start] = 0.0
+    return out
+
+
+def error_sums(s, start, lam, delta, zeta, w, v):
+    """(sum_i w_i e_ilt^2, sum_i v_it e_ilt), (L, k) each, with
+    e_ilt = (delta_it - zeta_it lam_l) / (s_i + lam_l)."""
+    E = (delta[:, None, :] - zeta[:, None, :] * lam[None, :, None]) / (s[:, None, None] + lam[None, :, None])
+    E[:start] = 0.0
+    lin = np.zeros(E.shape[1:]) if v is None else np.einsum("it,ilt->lt", v, E)
+    return np.einsum("i,ilt->lt", w, E * E), lin
+
+
+def adversarial_closed_form_targets(m2, m1, b, eps):
+    """(L, E, k) by an explicit loop over targets."""
+    return np.stack([adversarial_closed_form(m2[:, t], m1[:, t], b[:, t], eps) for t in range(m2.shape[1])],
+                    axis=2)
+
+
+def solution_operator(X, lam):
+    """The (p, n) matrix mapping labels to ridge coefficients at one penalty (pinv at lam = 0)."""
+    X = np.asarray(X, dtype=np.float64)
+    n, p = X.shape
+    if lam == 0:
+        return np.linalg.pinv(X)
+    if n <= p:
+        return X.T @ np.linalg.inv(X @ X.T + lam * np.eye(n))
+    return np.linalg.solve(X.T @ X + lam * np.eye(p), X.T)
+
+
+def noise_averages(X, cov, theta_star, noise, lam):
+    """Exact ``E_z`` of the standard risk and of ``||theta||^2`` for ``y = X theta* + noise z``:
+    noiseless coefficients plus the trace of the noise covariance ``noise^2 A A^T`` of theta = A y."""
+    Sig = np.diag(cov) if cov.ndim == 1 else cov
+    R, N2 = [], []
+    for lm in lam:
+        A = solution_operator(X, lm)
+        th = A @ (X.astype(np.float64) @ theta_star)
+        d = th - theta_star
+        R.append(d @ Sig @ d + noise**2 * np.trace(A.T @ Sig @ A))
+        N2.append(th @ th + noise**2 * np.sum(A * A))
+    return np.array(R), np.array(N2)

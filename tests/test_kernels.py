@@ -163,3 +163,48 @@ def test_threads_for_small_work_is_serial_and_restores(monkeypatch):
         outs.append((acc, scale, sig))
     for a, b in zip(outs[0], outs[1], strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# ----------------------------------------------------------------------------- several targets
+@given(g=dims, L=dims, k=st.integers(1, 9), start=st.integers(0, 5), seed=st.integers(0, 2**31))
+def test_filter_targets(g, L, k, start, seed):
+    rng = np.random.default_rng(seed)
+    s = np.sort(rng.uniform(0.1, 10, g))
+    lam = rng.uniform(-0.05, 5, L)
+    coef = rng.standard_normal((g, k))
+    start = min(start, g)
+    out = np.empty((g, k, L))
+    K.filter_targets(s, start, lam, coef, out)
+    np.testing.assert_allclose(out, naive.filter_targets(s, start, lam, coef), rtol=1e-13, atol=0)
+    for t in range(k):  # each target's slice is the one-target kernel's output, bit for bit
+        one = np.empty((g, L))
+        K.filter_matrix(s, start, lam, coef[:, t].copy(), one)
+        np.testing.assert_array_equal(out[:, t], one)
+
+
+@given(g=dims, L=dims, k=st.integers(1, 9), use_v=st.booleans(), seed=st.integers(0, 2**31))
+def test_error_sums(g, L, k, use_v, seed):
+    rng = np.random.default_rng(seed)
+    s = np.sort(rng.uniform(0.1, 10, g))
+    lam = rng.uniform(-0.05, 5, L)
+    delta, zeta, v = (rng.standard_normal((g, k)) for _ in range(3))
+    w = rng.uniform(0, 2, g)
+    start = int(rng.integers(0, g + 1))
+    sq = np.empty((L, k))
+    lin = np.empty((L, k))
+    K.error_sums(s, start, lam, delta, zeta, w, v if use_v else np.zeros((0, 0)), use_v, sq, lin)
+    rsq, rlin = naive.error_sums(s, start, lam, delta, zeta, w, v if use_v else None)
+    np.testing.assert_allclose(sq, rsq, rtol=1e-12, atol=1e-14 * max(1.0, np.abs(rsq).max()))
+    np.testing.assert_allclose(lin, rlin, rtol=1e-12, atol=1e-12 * max(1.0, np.abs(rlin).max()))
+
+
+@given(L=dims, E=dims, k=st.integers(1, 9), seed=st.integers(0, 2**31))
+def test_adversarial_closed_form_targets(L, E, k, seed):
+    rng = np.random.default_rng(seed)
+    m2 = rng.uniform(0, 3, (L, k))
+    m1 = rng.uniform(0, 1, (L, k))
+    b = rng.uniform(0, 5, (L, k))
+    eps = rng.uniform(0, 2, E)
+    out = np.empty((L, E, k))
+    K.adversarial_closed_form_targets(m2, m1, b, eps, out)
+    np.testing.assert_allclose(out, naive.adversarial_closed_form_targets(m2, m1, b, eps), rtol=1e-13)

@@ -5,14 +5,17 @@ shapes in ``tests/test_kernels.py``. The API layer (``fastrisk.ridge``, ``fastri
 arguments once and then calls these.
 """
 
-from .attacks import adversarial_closed_form, residual_moments
+from .attacks import adversarial_closed_form, adversarial_closed_form_targets, residual_moments
 from .norms import finish_norms, reduce_coef_block
-from .spectral import colwise_dot, filter_matrix, filtered_sums
+from .spectral import colwise_dot, error_sums, filter_matrix, filter_targets, filtered_sums
 
 __all__ = [
     "adversarial_closed_form",
+    "adversarial_closed_form_targets",
     "colwise_dot",
+    "error_sums",
     "filter_matrix",
+    "filter_targets",
     "filtered_sums",
     "finish_norms",
     "reduce_coef_block",

@@ -43,3 +43,20 @@ def adversarial_closed_form(m2, m1, b, eps, out):
         for e in range(E):
             eb = eps[e] * b[l]
             out[l, e] = m2[l] + 2.0 * eb * m1[l] + eb * eb
+
+
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
+def adversarial_closed_form_targets(m2, m1, b, eps, out):
+    """The multi-target :func:`adversarial_closed_form`:
+    ``out[l, e, t] = m2[l, t] + 2 eps[e] b[l, t] m1[l, t] + eps[e]**2 b[l, t]**2``.
+
+    m2, m1, b: (L, k); eps: (E,); out: (L, E, k) float64, written in place (no transposed copy).
+    """
+    L, k = m2.shape
+    E = eps.shape[0]
+    for l in prange(L):
+        for e in range(E):
+            ep = eps[e]
+            for t in range(k):
+                eb = ep * b[l, t]
+                out[l, e, t] = m2[l, t] + 2.0 * eb * m1[l, t] + eb * eb

@@ -28,15 +28,24 @@ labels: rounding only, so ``e_lam = -lam zeta / (s + lam)``). The risk is a quad
 ``(e_lam, r)``; r is exact on the primal side (null components) and on the dual side is formed by a pass
 over X only when theta* lies almost in the row space of X.
 
+Several targets (y of shape (n, k)): ``c`` becomes (g, k) and ``W[i, t, l] = c_it / (s_i + lam_l)``;
+the filter ``1 / (s_i + lam)`` is shared, so every reduction above runs for all targets at once (fused
+Numba sums over (penalty, target) pairs, one BLAS-3 product per feature block), and quantities of
+theta* alone (zeta, the remainder) are formed once per distinct theta*. Each target has its own design
+(one shared by all, or one per target with a shared covariance). Linearity in y also gives the exact
+averages over the label noise given X (:mod:`~fastrisk.ridge._noise`).
+
 The package, one concern per module (imports point down the list):
 
 - :mod:`~fastrisk.ridge.path`: :class:`RidgePath`, the public surface (validation, then the modules below);
 - :mod:`~fastrisk.ridge._build`: construction (dense Gram or SVD, ``from_gram``, ``from_design``),
   Gram checks and the ill-conditioning warning;
+- :mod:`~fastrisk.ridge._noise`: exact averages over the label noise given X;
 - :mod:`~fastrisk.ridge._routes`: the standard-risk routes and their cost model;
 - :mod:`~fastrisk.ridge._norms`: l2 and l_q norms along the path, the dual norm an attack sees;
 - :mod:`~fastrisk.ridge._truth`: theta* in the coordinates of the path (the error coordinates);
 - :mod:`~fastrisk.ridge._passes`: products of the coefficients with X, a design or new points;
+- :mod:`~fastrisk.ridge._targets`: which design (theta*, noise) each target is measured against;
 - :mod:`~fastrisk.ridge._features`: the feature source (X held, or regenerated from a seed).
 """
 

@@ -15,10 +15,11 @@ import numpy as np
 
 from .. import _lowrank, config
 from .._spectral import SpectralGram
-from .._validation import as_float_array, check_design_matrix, check_lam, check_positive_int, check_vector
+from .._validation import as_float_array, check_design_matrix, check_lam, check_positive_int, check_targets
 from .._warnings import IllConditionedWarning
 from ..design import _as_design, _check_float_dtype, as_seed_sequence
 from ._features import Features, block_cols, mode_structure, xtv, xv
+from ._targets import Targets
 
 __all__ = ["build_dense", "build_from_gram", "build_from_design", "setup"]
 
@@ -56,25 +57,32 @@ def check_gram_scale(gram: np.ndarray, summed: int, nonzero, what: str) -> None:
             "its largest entry: ridge on c X with penalties c^2 lam has coefficients theta / c)")
 
 
+def _cols(f, M: np.ndarray) -> np.ndarray:
+    """``f(M)`` for an (m, k) matrix, as ``f`` of its only column when k = 1 (the numbers of the
+    one-target path, bit for bit: a matrix-vector product is not rounded like a matrix product)."""
+    return f(M[:, 0])[:, None] if M.shape[1] == 1 else f(M)
+
+
 def build_dense(path, X, y, lam, method: str) -> None:
-    """``RidgePath(X, y, lam, method=...)``."""
+    """``RidgePath(X, y, lam, method=...)`` with y (n,) or (n, k)."""
     if method not in ("gram", "svd"):
         raise ValueError(f"method must be 'gram' or 'svd', got {method!r}")
     X = check_design_matrix(X)
     n, p = X.shape
-    y = check_vector(y, n, "y")
+    Y, multi = check_targets(y, n, "y")
     if method == "svd":
-        _build_svd(path, X, y, lam)
+        _build_svd(path, X, Y, lam, multi)
     elif n <= p:
         with np.errstate(over="ignore", invalid="ignore"):  # overflow: a clear error below
             gram = X @ X.T
         check_gram_scale(gram, p, lambda: bool(np.any(X)), "X X^T")
-        setup(path, gram, "dual", y, lam, X=X, n=n, p=p, rank_dim=p)
+        setup(path, gram, "dual", Y, lam, X=X, n=n, p=p, rank_dim=p, multi=multi)
     else:
         with np.errstate(over="ignore", invalid="ignore"):
             gram = X.T @ X
         check_gram_scale(gram, n, lambda: bool(np.any(X)), "X^T X")
-        setup(path, gram, "primal", xtv(X, y), lam, X=X, n=n, p=p, rank_dim=n)
+        setup(path, gram, "primal", _cols(lambda v: xtv(X, v), Y), lam, X=X, n=n, p=p, rank_dim=n,
+              multi=multi)
 
 
 def build_from_gram(path, gram, rhs, lam, side, X, n_samples, n_features) -> None:
@@ -89,7 +97,7 @@ def build_from_gram(path, gram, rhs, lam, side, X, n_samples, n_features) -> Non
     if not np.allclose(gram, gram.T, rtol=0, atol=1e-6 * scale if gram.dtype == np.float32
                        else 1e-10 * scale):
         raise ValueError("gram must be symmetric (X X^T or X^T X)")
-    rhs = check_vector(rhs, g, "rhs")
+    rhs, multi = check_targets(rhs, g, "rhs")
     if n_samples is not None:
         n_samples = check_positive_int(n_samples, "n_samples")
     if n_features is not None:
@@ -111,12 +119,46 @@ def build_from_gram(path, gram, rhs, lam, side, X, n_samples, n_features) -> Non
         p = g
         n = X.shape[0] if X is not None else n_samples
     setup(path, np.array(gram, copy=True), side, rhs, lam, X=X, n=n, p=p,
-          rank_dim=max(g, (p if side == "dual" else n) or g), user_gram=True)
+          rank_dim=max(g, (p if side == "dual" else n) or g), user_gram=True, multi=multi)
+
+
+#: Up to this many distinct theta*, ``from_design`` forms each one's labels with the matrix-vector
+#: products of :meth:`GaussianDesign.sample` (the same numbers, bit for bit); beyond it, one matrix product
+#: per block for all of them (the same to rounding, about 1e-16 relative).
+GEMV_TARGETS = 8
+
+
+def _design_list(design) -> tuple[list, bool]:
+    """``design`` of ``from_design``: one GaussianDesign, or a list/tuple of them sharing a covariance."""
+    if not isinstance(design, (list, tuple)):
+        return [_as_design(design)], False
+    if not design:
+        raise ValueError("design is an empty sequence: give a GaussianDesign, or one per target")
+    designs = [_as_design(d) for d in design]
+    for j, d in enumerate(designs):
+        if d.p != designs[0].p or d.cov_key != designs[0].cov_key:
+            raise ValueError(f"the designs of one path must share one covariance (X is one draw): "
+                             f"design[{j}] has another covariance than design[0]")
+    return designs, True
+
+
+def _fold_signals(sig: np.ndarray, xb: np.ndarray, j0: int, j1: int, TS: np.ndarray) -> None:
+    """``sig[u] += X[:, j0:j1] @ TS[u, j0:j1]`` in the summation order of :meth:`GaussianDesign.sample`
+    (one product per ``GEN_BLOCK`` columns): the labels are the sampled ones."""
+    g = config.GEN_BLOCK
+    for c0 in range(j0, j1, g):
+        xc = xb[:, c0 - j0:c0 - j0 + g]
+        if TS.shape[0] <= GEMV_TARGETS:
+            for u in range(TS.shape[0]):
+                sig[u] += xc @ TS[u, c0:c0 + g]
+        else:
+            sig += (xc @ TS[:, c0:c0 + g].T).T
 
 
 def build_from_design(cls, design, n, lam, seed, dtype, block, risk_stats):
     """:meth:`RidgePath.from_design`: returns the path (a dense one when ``n > p``)."""
-    design = _as_design(design)
+    designs, multi = _design_list(design)
+    design = designs[0]
     if not design.is_diagonal:
         raise ValueError("from_design needs a diagonal covariance (spectrum=...); a full cov mixes "
                          "all columns, so sample X with design.sample and use RidgePath(X, y, lam)")
@@ -126,53 +168,71 @@ def build_from_design(cls, design, n, lam, seed, dtype, block, risk_stats):
         block = check_positive_int(block, "block")
     check_lam(lam)
     ss = as_seed_sequence(seed)
+    targets = Targets(designs, len(designs))
+    TS = np.stack([d.theta_star for d in targets.groups])  # (u, p): one row per distinct theta*
+    u = TS.shape[0]
+
+    def labels(sig):  # y_t = X theta*_t + noise_t z, z the one noise draw of the seed
+        Y = np.stack([d._labels(sig[targets.idx[t]], ss) for t, d in enumerate(designs)], axis=1)
+        return Y if multi else Y[:, 0]
+
     if n > design.p:
         X, y = design.sample(n, ss, dtype=dtype)
-        return cls(X, y, lam)
-    sigma, ts = design.cov, design.theta_star
-    sts = sigma * ts
+        if not multi:
+            return cls(X, y, lam)
+        sig = np.zeros((u, n))
+        for j0, j1, xb in design.iter_blocks(n, ss, block=block):
+            _fold_signals(sig, xb, j0, j1, TS)
+        return cls(X, labels(sig), lam)
+    sigma = design.cov
+    STS = sigma * TS
     _, S = mode_structure(sigma)
     structured = S.size <= n
     K = np.zeros((n, n), dtype=dtype)
-    signal = np.zeros(n)
-    xst = np.zeros(n)
-    xts = np.zeros(n) if dtype != np.float64 else signal
+    sig = np.zeros((u, n))
+    xst = np.zeros((u, n))
+    xts = np.zeros((u, n)) if dtype != np.float64 else sig
     XS = np.empty((n, S.size)) if risk_stats and structured else None
     # a general Sigma: fold X Sigma X^T (a second SYRK) unless the low-rank route, which regenerates
     # X once instead, is expected to be cheaper
     fold_ks = not structured and not _lowrank.expected_cheaper_than_sigma_gram(
-        n, design.p, np.size(lam), regen=50.0 * n * design.p)
+        n, design.p, np.size(lam), regen=50.0 * n * design.p, k=len(designs))
     KS = np.zeros((n, n), dtype=dtype) if risk_stats and fold_ks else None
     # X Sigma X^T / unit0 with unit0 a power of 4 near tr(Sigma): representable at any scale
     k0 = round(math.log2(max(float(sigma.sum()), 1e-300)) / 2)
     root0 = math.ldexp(1.0, k0)
     sd = (np.sqrt(sigma) / root0).astype(dtype)
-    g = config.GEN_BLOCK
     for j0, j1, xb in design.iter_blocks(n, ss, block=block or block_cols(n)):
-        for c0 in range(j0, j1, g):  # the summation order of sample(): bit-identical labels
-            signal += xb[:, c0 - j0:c0 - j0 + g] @ ts[c0:c0 + g]
+        _fold_signals(sig, xb, j0, j1, TS)  # the summation order of sample(): bit-identical labels
         xc = xb if dtype == np.float64 else xb.astype(dtype)
         K += xc @ xc.T
         if risk_stats:
             # the risk statistics see the rounded X the path is built on (as RidgePath(X, y)
             # on design.sample(..., dtype) does); only the labels come from the float64 draw
             xr = xb if dtype == np.float64 else xc.astype(np.float64)
-            xst += xr @ sts[j0:j1]
-            if xts is not signal:
-                xts += xr @ ts[j0:j1]
+            if u == 1:
+                xst[0] += xr @ STS[0, j0:j1]
+                if xts is not sig:
+                    xts[0] += xr @ TS[0, j0:j1]
+            else:
+                xst += (xr @ STS[:, j0:j1].T).T
+                if xts is not sig:
+                    xts += (xr @ TS[:, j0:j1].T).T
             if XS is not None:
                 sel = (S >= j0) & (S < j1)
                 XS[:, sel] = xr[:, S[sel] - j0]
             elif KS is not None:
                 xs = xc * sd[j0:j1]
                 KS += xs @ xs.T
-    y = design._labels(signal, ss)
+    Y = labels(sig)
     path = cls.__new__(cls)
     check_gram_scale(K, design.p, lambda: bool(np.any(sigma)), "X X^T")
-    setup(path, K, "dual", y, lam, X=None, n=n, p=design.p, rank_dim=design.p, stream=(design, ss))
+    setup(path, K, "dual", Y if multi else Y[:, None], lam, X=None, n=n, p=design.p, rank_dim=design.p,
+          stream=(design, ss), multi=multi)
     if risk_stats:
         U = path.spec.U
-        path._dproj_cache = {design.key: (U.T @ xst, U.T @ xts)}
+        path._dproj_cache = {d.cov_key + d.theta_key: (U.T @ xst[j], U.T @ xts[j])
+                             for j, d in enumerate(targets.groups)}
         if XS is not None:
             path._cols_cache = (S, XS)
         elif KS is not None:
@@ -181,7 +241,7 @@ def build_from_design(cls, design, n, lam, seed, dtype, block, risk_stats):
     return path
 
 
-def _build_svd(path, X: np.ndarray, y: np.ndarray, lam) -> None:
+def _build_svd(path, X: np.ndarray, Y: np.ndarray, lam, multi: bool) -> None:
     """``method="svd"``: eigen-pairs from the thin SVD ``X = Q diag(sv) R^T`` (no Gram)."""
     n, p = X.shape
     with np.errstate(over="ignore", invalid="ignore"):
@@ -199,14 +259,18 @@ def _build_svd(path, X: np.ndarray, y: np.ndarray, lam) -> None:
     V = Rt[::-1].T
     spec = SpectralGram.from_pairs(sv * sv, V, tol=cut * cut if cut > 0 else 0.0, dtype=X.dtype)
     # rhs in the eigenbasis: V^T X^T y = sv * (Q^T y), without forming X^T y
-    c = sv * (Q[:, ::-1].T.astype(np.float64) @ y)
-    setup(path, None, "primal", None, lam, X=X, n=n, p=p, rank_dim=max(n, p), spec=spec, c=c)
+    Qt = Q[:, ::-1].T.astype(np.float64)
+    c = sv[:, None] * _cols(lambda v: Qt @ v, Y)
+    setup(path, None, "primal", None, lam, X=X, n=n, p=p, rank_dim=max(n, p), spec=spec, c=c,
+          multi=multi)
 
 
 def setup(path, gram, side, rhs, lam, *, X, n, p, rank_dim, user_gram=False, spec=None, c=None,
-          stream=None, features=None) -> None:
-    """Eigendecompose ``gram`` (unless ``spec`` is given) and set the path's state. ``features``: a
-    ready feature source (e.g. a :class:`~fastrisk.ridge._features.CentredFeatures`) instead of X."""
+          stream=None, features=None, multi=False) -> None:
+    """Eigendecompose ``gram`` (unless ``spec`` is given) and set the path's state. The right-hand
+    sides: ``rhs`` (g, k) before rotation, or ``c`` (g, k) or (g,) in the eigenbasis (``multi``: whether
+    the targets came as a 2-D array). ``features``: a ready feature source (e.g. a
+    :class:`~fastrisk.ridge._features.CentredFeatures`) instead of X."""
     path.side = side
     path.n = n
     path.p = p
@@ -219,7 +283,11 @@ def setup(path, gram, side, rhs, lam, *, X, n, p, rank_dim, user_gram=False, spe
     if spec is None:
         _warn_ill_conditioned(path)
     U = path.spec.U
-    path._c = U.T @ rhs if c is None else c  # dual: z = U^T y; primal: V^T X^T y
+    if c is None:
+        c = _cols(lambda v: U.T @ v, rhs)
+    path._c = c[:, None] if c.ndim == 1 else c  # dual: U^T Y; primal: V^T X^T Y (g, k)
+    path.k = int(path._c.shape[1])
+    path._multi = bool(multi)
     # Units (see _spectral): B = nu * B_hat with B_hat of order 1 (dual B = X^T U, nu = sqrt(unit);
     # primal B = V, nu = 1). "Hat" weights nu * W are in the units of theta, so that every
     # quadratic form is of the order of ||theta||^2 or the risk itself, never of s**2.
@@ -229,6 +297,8 @@ def setup(path, gram, side, rhs, lam, *, X, n, p, rank_dim, user_gram=False, spe
     path._chat = path._c / (path.spec.unit / path._nu)
     path._W_cache = None
     path._A_cache = None
+    path._F_cache = None
+    path._signal_cache = {}
     path._norms = {}
     path._risk_cache = {}
     path._dproj_cache = {}

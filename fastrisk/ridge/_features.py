@@ -115,10 +115,11 @@ class Features:
         return out
 
     def xt_times(self, v: np.ndarray) -> np.ndarray:
-        """``X.T @ v`` (p,) in float64, from the held X or regenerated blocks."""
+        """``X.T @ v`` (p,) or (p, k) in float64 for v (n,) or (n, k), from the held X or regenerated
+        blocks."""
         if self.X is not None:
             return xtv(self.X, v)
-        out = np.empty(self.p)
+        out = np.empty((self.p,) + v.shape[1:])
         for j0, j1, xb in self.blocks("this computation"):
             out[j0:j1] = xb.T.astype(np.float64, copy=False) @ v
         return out
@@ -214,6 +215,8 @@ class CentredFeatures(Features):
 
     def xt_times(self, v: np.ndarray) -> np.ndarray:
         vw = self._rows(v)
+        if vw.ndim == 2:  # (n, k): one column per target
+            return self.X.T @ vw - self.x_off[:, None] * vw.sum(axis=0)
         return self.X.T @ vw - self.x_off * float(np.sum(vw))
 
     def cols(self, S: np.ndarray, what: str) -> np.ndarray:

@@ -11,6 +11,12 @@ Routes (each exact given X; chosen by a flop-count cost model, or forced through
   pass (no cancellation at all).
 - ``"lowrank"``: the same pass on a low-rank factor of the filter (:mod:`fastrisk._lowrank`), checked
   against its accuracy contract; it falls back to an exact route when a check fails.
+
+Cost model with k targets (g = min(n, p), L penalties, |S| the columns where Sigma differs from its
+commonest value), after the Gram and eigh: struct ``2 n |S| (g + L k)`` plus ``O(g L k)``; gram
+``n^2 p`` (the Sigma-Gram, once) plus ``2 g^2 L k`` (one quadratic form per penalty and target: 6x the
+Gram + eigh floor for k = 100 at n = 1500); pass ``2 n p L k``; lowrank ``2 n p r k + 2 p r L k``
+(r about 30). Every risk is (L, k).
 """
 
 from __future__ import annotations
@@ -22,102 +28,130 @@ import numpy as np
 from ..kernels import colwise_dot
 from ..kernels._threads import threads_for
 from ._features import mode_structure, sigma_times
-from ._norms import ensure_norms
-from ._passes import W, project_cols
+from ._norms import ensure_norms, error_sum_terms
+from ._passes import project_cols, theta_cols
+from ._targets import target_groups
 from ._truth import Truth, error_weights, m_times, remainder, truth, truth_from
 
 __all__ = ["standard_risk", "risk_from_stats", "quad_from_sigma_gram", "sigma_gram_hat"]
 
 
-def _colwise_sumsq(E: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``sum_i w_i E[i, l]^2`` per column, without forming ``E**2`` in extreme units."""
-    return np.einsum("il,il->l", E, E * w[:, None])
-
-
-def standard_risk(path, design, qs) -> np.ndarray:
-    """Standard risk (L,) against a validated design, computing the norms in ``qs`` in the same
-    feature pass when one is needed; cached per design value."""
-    hit = path._risk_cache.get(design.key)
+def standard_risk(path, targets, qs) -> np.ndarray:
+    """Standard risk (L, k) against validated targets, computing the norms in ``qs`` in the same
+    feature pass when one is needed; cached per covariance and theta* of every target."""
+    hit = path._risk_cache.get(targets.key)
     if hit is not None:
         ensure_norms(path, qs)
         return hit.copy()
-    R = _compute(path, design, [float(q) for q in qs])
-    path._risk_cache = {design.key: R}
+    R = _compute(path, targets, [float(q) for q in qs])
+    path._risk_cache = {targets.key: R}
     return R.copy()
 
 
 def _costs(path, design, qs, pass_needed: bool) -> tuple[tuple[float, str], float, float, np.ndarray]:
     """Flop estimates: ``((cost, name) of the cheapest exact route, low-rank cost, c0, S)``."""
-    n, p, g, L = path.n, path.p, path.spec.dim, path.n_penalties
+    n, p, g, L, k = path.n, path.p, path.spec.dim, path.n_penalties, path.k
     c0, S = mode_structure(design.cov)
-    k = S.size
-    cost_struct = 2.0 * n * k * (g + L) if path.side == "dual" else 2.0 * g * k * L
+    m = S.size
+    cost_struct = 2.0 * n * m * (g + L * k) if path.side == "dual" else 2.0 * g * m * L * k
     if path.side == "dual":
         cached = path._sigma_gram_cache is not None and path._sigma_gram_cache[0] == design.cov_key
-        cost_gram = (0.0 if cached else n * n * p) + min(4.0 * n * n * L, 4.0 * n**3 + 2.0 * n * n * L)
-        cost_pass = (3.0 * p * L if pass_needed
-                     else 2.0 * n * p * L + 2.0 * n * n * L + path.features.regen_cost)
+        cost_gram = (0.0 if cached else n * n * p) + min(4.0 * n * n * L * k,
+                                                         4.0 * n**3 + 2.0 * n * n * L * k)
+        cost_pass = (3.0 * p * L * k if pass_needed
+                     else 2.0 * n * p * L * k + 2.0 * n * n * L * k + path.features.regen_cost)
     else:
-        cost_gram = 2.0 * p * g * g + 2.0 * g * g * L  # V^T Sigma V with V (p, g)
+        cost_gram = 2.0 * p * g * g + 2.0 * g * g * L * k  # V^T Sigma V with V (p, g)
         cost_pass = math.inf
     exact = min((cost_struct, "struct"), (cost_gram, "gram"), (cost_pass, "pass"))
     return exact, path._lowrank_route_cost(qs, pass_needed), c0, S
 
 
-def _compute(path, design, qs: list[float]) -> np.ndarray:
+def _compute(path, targets, qs: list[float]) -> np.ndarray:
+    design = targets.design
     pass_needed = any(q != 2.0 for q in qs if q not in path._norms)
     if not design.is_diagonal:
         path.last_route = "gram"
         ensure_norms(path, qs)
-        return _risk_gram(path, design, truth(path, design))
+        return _risk_gram(path, targets, truth(path, targets))
     sigma = design.cov
     exact, cost_low, c0, S = _costs(path, design, qs, pass_needed)
     route = min(exact, (cost_low, "lowrank"))[1]
     if path._route_override is not None:  # tests compare the routes with each other
         route = path._route_override
     if route == "lowrank":
-        R = path._lowrank_run(qs, sigma=sigma, tstar=design.theta_star)
+        R = path._lowrank_run(qs, sigma=sigma, targets=targets)
         if R is not None:
             path.last_route = "lowrank"
             return R
         route = exact[1]  # the check failed (or the route does not apply): exact route
     path.last_route = route
     if route == "pass":  # sum_j sigma_j (theta_j - theta*_j)^2 feature by feature: no cancellation
-        acc_sig = ensure_norms(path, qs, sigma=sigma, tstar=design.theta_star)
+        acc_sig = ensure_norms(path, qs, sigma=sigma, targets=targets)
         return np.maximum(acc_sig, 0.0)
     ensure_norms(path, qs)
-    tr = truth(path, design)
+    tr = truth(path, targets)
     if route == "gram":
-        return _risk_gram(path, design, tr)
-    return _risk_struct(path, design, tr, c0, S)
+        return _risk_gram(path, targets, tr)
+    return _risk_struct(path, targets, tr, c0, S)
 
 
-def _risk_struct(path, design, tr: Truth, c0: float, S: np.ndarray) -> np.ndarray:
+def _risk_struct(path, targets, tr: Truth, c0: float, S: np.ndarray) -> np.ndarray:
     """Sigma = c0 I + diag(sigma_S - c0) on S: c0 ||theta - theta*||^2 from the error coordinates
     (||B e||^2 + ||r||^2, r orthogonal to B), the few columns S feature by feature."""
-    E = error_weights(path, tr)
     rr, _, _, br = remainder(path, tr)
-    d2 = _colwise_sumsq(E, path._dhat) + rr  # ||theta - theta*||^2
+    idx = tr.idx
+    d2, lin = error_sum_terms(path, tr.delta, tr.zeta[:, idx], path._dhat,
+                              None if br is None else br[:, idx])
+    d2 += rr[idx]  # ||theta - theta*||^2
     if br is not None:
-        d2 = d2 - 2.0 * (br @ E)
+        d2 -= 2.0 * lin
     risk = c0 * d2
     if S.size:
-        thS = project_cols(path, S).T @ W(path)  # (k, L)
-        D = thS - design.theta_star[S, None]
-        risk = risk + (design.cov[S] - c0) @ (D * D)
+        w = targets.design.cov[S] - c0
+        tsS = targets.theta_stars(S)  # (|S|, u)
+        for t0, t1, thS in theta_cols(path, project_cols(path, S)):  # (|S|, tb, L)
+            D = thS - tsS[:, idx[t0:t1], None]
+            risk[:, t0:t1] += np.tensordot(w, D * D, axes=(0, 0)).T
     return np.maximum(risk, 0.0)
 
 
-def _risk_gram(path, design, tr: Truth) -> np.ndarray:
-    """``(B e - r)^T Sigma (B e - r)`` per penalty from the Sigma-Gram."""
-    KSh = sigma_gram_hat(path, design)
-    E = error_weights(path, tr)
-    if path.side == "primal" and path._complete:  # r = V_null zeta_null: one quadratic form
-        st = path.spec.start
-        E[:st] = -tr.zeta[:st, None]
-        return np.maximum(quad_from_sigma_gram(path, KSh, E), 0.0)
-    _, rsr, gr, _ = remainder(path, tr, KSh)  # gr = B_hat^T Sigma r
-    risk = quad_from_sigma_gram(path, KSh, E) - 2.0 * (gr @ E) + rsr
+class _Quad:
+    """``f^T M_hat f`` per column (``M_hat = U^T KSh U``, see :func:`sigma_gram_hat`) for ``cols``
+    columns in all, in groups: either through ``U f`` (dual, few columns) or through M_hat, formed
+    once."""
+
+    def __init__(self, path, KSh: np.ndarray, cols: int):
+        self.path, self.KSh = path, KSh
+        self.M = None
+        if not (path.side == "dual" and cols < 2 * path.spec.dim):
+            U = path.spec.U
+            self.M = U.T @ sigma_times(KSh, U)
+
+    def __call__(self, F: np.ndarray) -> np.ndarray:
+        return quad_from_sigma_gram(self.path, self.KSh, F, self.M)
+
+
+def _risk_gram(path, targets, tr: Truth) -> np.ndarray:
+    """``(B e - r)^T Sigma (B e - r)`` per penalty and target from the Sigma-Gram."""
+    KSh = sigma_gram_hat(path, targets.design)
+    g, L, k = path.spec.dim, path.n_penalties, path.k
+    quad = _Quad(path, KSh, L * k)
+    idx = tr.idx
+    st = path.spec.start
+    risk = np.empty((L, k))
+    complete = path.side == "primal" and path._complete  # r = V_null zeta_null: one quadratic form
+    if not complete:
+        _, rsr, gr, _ = remainder(path, tr, KSh)  # gr = B_hat^T Sigma r
+    for t0, t1 in target_groups(k, 8.0 * 3 * g * L):
+        E = error_weights(path, tr, t0, t1)
+        if complete:
+            E[:st] = -tr.zeta[:st][:, idx[t0:t1], None]
+            risk[:, t0:t1] = quad(E.reshape(g, -1)).reshape(t1 - t0, L).T
+        else:
+            q = quad(E.reshape(g, -1)).reshape(t1 - t0, L)
+            q -= 2.0 * np.einsum("it,itl->tl", gr[:, idx[t0:t1]], E)
+            risk[:, t0:t1] = (q + rsr[idx[t0:t1], None]).T
     return np.maximum(risk, 0.0)
 
 
@@ -137,47 +171,67 @@ def sigma_gram_hat(path, design) -> np.ndarray:
     return KS
 
 
-def quad_from_sigma_gram(path, KSh: np.ndarray, F: np.ndarray) -> np.ndarray:
-    """``f^T M_hat f`` per column of F (g, L), ``M_hat = U^T KSh U`` (see :func:`sigma_gram_hat`)."""
-    L = F.shape[1]
+def quad_from_sigma_gram(path, KSh: np.ndarray, F: np.ndarray, M: np.ndarray | None = None) -> np.ndarray:
+    """``f^T M_hat f`` per column of F (g, C), ``M_hat = U^T KSh U`` (see :func:`sigma_gram_hat`;
+    pass it as ``M`` when already formed)."""
+    C = F.shape[1]
     U = path.spec.U
-    out = np.empty(L)
-    if path.side == "dual" and L < 2 * path.spec.dim:
+    out = np.empty(C)
+    if M is None and path.side == "dual" and C < 2 * path.spec.dim:
         A = U @ F
         with threads_for(A.size):
             colwise_dot(A, np.ascontiguousarray(KSh @ A), out)
     else:
-        M = U.T @ sigma_times(KSh, U)
+        if M is None:
+            M = U.T @ sigma_times(KSh, U)
         with threads_for(F.size):
             colwise_dot(np.ascontiguousarray(F), np.ascontiguousarray(M @ F), out)
     return out
 
 
-def risk_from_stats(path, KS: np.ndarray, h1: np.ndarray, tst: float, zs: np.ndarray | None,
-                    ts: np.ndarray | None) -> np.ndarray:
+def risk_from_stats(path, KS: np.ndarray, h1: np.ndarray, tst: np.ndarray, zs: np.ndarray | None,
+                    ts: np.ndarray | None, idx: np.ndarray) -> np.ndarray:
     """:meth:`RidgePath.standard_risk_from_stats` once validated: ``KS`` the Sigma-Gram (dual) or
-    Sigma (primal), ``h1 = B^T (X) Sigma theta*``, ``zs = B^T theta*`` (None: theta* unknown) and
-    ``ts`` the raw ``x_theta`` argument."""
-    g = path.spec.dim
+    Sigma (primal), per group of targets (u columns, ``idx`` (k,) maps targets to them)
+    ``h1 = B^T (X) Sigma theta*`` (g, u), ``tst`` (u,), ``zs = B^T theta*`` (g, u; None: theta*
+    unknown) and ``ts`` the raw ``x_theta`` argument (m, u). Returns (L, k)."""
+    g, L, k = path.spec.dim, path.n_penalties, path.k
+    st = path.spec.start
+    u = h1.shape[1]
     if zs is None:  # theta* unknown: zeta = 0, so E = nu W and the "remainder" is theta*
-        tr = Truth(np.zeros(g), np.where(np.arange(g) >= path.spec.start, path._chat, 0.0),
-                   h1 / path._nu, tst, math.nan, None)
+        delta = np.where((np.arange(g) >= st)[:, None], path._chat, 0.0)
+        tr = Truth(np.zeros((g, u)), delta, h1 / path._nu, tst, np.full(u, math.nan), idx, None)
     else:
-        tr = truth_from(path, h1, zs, tst, math.nan)
+        tr = truth_from(path, h1, zs, tst, np.full(u, math.nan), idx)
     KSh = KS / path.spec.unit if path.side == "dual" else KS
-    E = error_weights(path, tr)
-    if path.side == "primal" and not path._complete and zs is not None:
-        tr.ts = np.asarray(ts, dtype=np.float64)
-        _, rsr, gr, _ = remainder(path, tr, KSh)
-        return np.maximum(quad_from_sigma_gram(path, KSh, E) - 2.0 * (gr @ E) + rsr, 0.0)
+    quad = _Quad(path, KSh, L * k)
+    risk = np.empty((L, k))
+    groups = list(target_groups(k, 8.0 * 3 * g * L))
     if path.side == "primal" and zs is not None:
-        st = path.spec.start
-        E[:st] = -tr.zeta[:st, None]
-        return np.maximum(quad_from_sigma_gram(path, KSh, E), 0.0)
+        if not path._complete:
+            tr.ts = np.asarray(ts, dtype=np.float64)
+            _, rsr, gr, _ = remainder(path, tr, KSh)
+        for t0, t1 in groups:
+            E = error_weights(path, tr, t0, t1)
+            ids = idx[t0:t1]
+            if path._complete:
+                E[:st] = -tr.zeta[:st][:, ids, None]
+                risk[:, t0:t1] = quad(E.reshape(g, -1)).reshape(t1 - t0, L).T
+            else:
+                q = quad(E.reshape(g, -1)).reshape(t1 - t0, L)
+                q -= 2.0 * np.einsum("it,itl->tl", gr[:, ids], E)
+                risk[:, t0:t1] = (q + rsr[ids, None]).T
+        return np.maximum(risk, 0.0)
     Mz = m_times(path, KSh, tr.zeta)
-    rsr = max(tr.tst - 2.0 * float(tr.zeta @ tr.h1) + float(tr.zeta @ Mz), 0.0)
-    quad = quad_from_sigma_gram(path, KSh, E)
-    if float(np.min(quad, initial=0.0)) < -1e-8 * max(float(np.max(np.abs(quad))), 1e-300):
-        raise ValueError("sigma_gram must be positive semi-definite (X Sigma X^T or Sigma): a "
-                         "quadratic form on it came out negative")
-    return np.maximum(quad - 2.0 * ((tr.h1 - Mz) @ E) + rsr, 0.0)
+    rsr = np.maximum(tr.tst - 2.0 * np.einsum("iu,iu->u", tr.zeta, tr.h1)
+                     + np.einsum("iu,iu->u", tr.zeta, Mz), 0.0)
+    hm = tr.h1 - Mz
+    for t0, t1 in groups:
+        E = error_weights(path, tr, t0, t1)
+        ids = idx[t0:t1]
+        q = quad(E.reshape(g, -1)).reshape(t1 - t0, L)
+        if float(np.min(q, initial=0.0)) < -1e-8 * max(float(np.max(np.abs(q))), 1e-300):
+            raise ValueError("sigma_gram must be positive semi-definite (X Sigma X^T or Sigma): a "
+                             "quadratic form on it came out negative")
+        risk[:, t0:t1] = (q - 2.0 * np.einsum("it,itl->tl", hm[:, ids], E) + rsr[ids, None]).T
+    return np.maximum(risk, 0.0)
