@@ -68,14 +68,17 @@ class Sizes:
     cv_alphas: tuple[int, int]  # RidgeCV penalty counts timed (extrapolated to L, affine in L)
     sweep: tuple[int, int, int]  # fastrisk.sweep.run against the hand-written loop: (tasks, n, p)
     multi: tuple[int, int, int, int]  # RidgePathCV with 2-D y: (n, p, targets, penalties)
+    targets: tuple[int, int, int, int]  # RidgePath with k targets: (n, p, L, k)
 
 
 FULL = Sizes("full", n=1500, p=15000, L=1000, E=100, small=(300, 1500, 100, 10), stream=(500, 200_000),
              ntk_small_d=(4000, 100), ntk_square=3000, krr=2000, theory_p=10**6, sk_fits=2,
-             cv_alphas=(10, 50), sweep=(192, 400, 2000), multi=(1000, 10000, 100, 100))
+             cv_alphas=(10, 50), sweep=(192, 400, 2000), multi=(1000, 10000, 100, 100),
+             targets=(1500, 15000, 1000, 100))
 QUICK = Sizes("quick", n=120, p=1200, L=100, E=10, small=(60, 300, 20, 5), stream=(60, 6000),
               ntk_small_d=(400, 20), ntk_square=300, krr=200, theory_p=10**4, sk_fits=2,
-              cv_alphas=(5, 10), sweep=(4, 40, 200), multi=(60, 600, 5, 10))
+              cv_alphas=(5, 10), sweep=(4, 40, 200), multi=(60, 600, 5, 10),
+              targets=(120, 1200, 50, 5))
 
 
 def default_sizes() -> Sizes:
@@ -414,6 +417,37 @@ def multitarget_case(sz: Sizes) -> Bench:
                  lambda t: t["scikit-learn"] / t["fastrisk"], f"n={n} p={p} {k} targets L={L}", "fastrisk")
 
 
+def targets_case(what: str) -> Callable[[Sizes], Bench]:
+    """``RidgePath(X, Y, lam)`` with k targets (one X, k label-noise draws; spiked Sigma, l2 risks) against
+    one target (``"single"``), against F1 (``"F1"``), or the per-column loop (2 columns timed, scaled to
+    k) against it (``"loop"``, a speedup); ``benchmarks/bench_multitarget.py``'s problem."""
+    def build(sz: Sizes) -> Bench:
+        from .bench_multitarget import make as mt_make
+
+        n, p, L, k = sz.targets
+        design, X, y, Y = mt_make("spiked", n, p, k)
+        lam, eps = penalties(L, n), np.linspace(0.0, 1.0, sz.E)
+
+        def path(yy):
+            return lambda: _ridge_path(X, yy, lam, design, eps, 2.0)
+
+        size = f"n={n} p={p} L={L} E={sz.E} k={k}"
+        if what == "single":
+            return Bench({"single": path(y), "fastrisk": path(Y)}, lambda t: t["fastrisk"] / t["single"],
+                         size, "single", memory=("single", "fastrisk"))
+        if what == "F1":
+            return Bench({"F1": lambda: f1(X), "fastrisk": path(Y)}, lambda t: t["fastrisk"] / t["F1"],
+                         size, "F1")
+
+        def loop():
+            for t in range(2):
+                path(Y[:, t])()
+
+        return Bench({"fastrisk": path(Y), "loop": loop}, lambda t: t["loop"] * (k / 2) / t["fastrisk"],
+                     size + " (loop: 2 columns, scaled)", "fastrisk")
+    return build
+
+
 def ntk_numpy_case(sz: Sizes) -> Bench:
     """The plain NumPy NTK Gram (GEMM, then separate elementwise calls) / ``ntk_gram``."""
     from fastrisk.ntk import ntk_gram
@@ -497,6 +531,9 @@ CASES: dict[str, Case] = {c.name: c for c in [
          ridge_case("spiked", "2", dtype=np.float32), 0.6),
     Case("power_law l2 float32", "cost", _R, "power-law Sigma, l2, float32 X (float64 F1)",
          ridge_case("power_law", "2", dtype=np.float32)),
+    Case("k targets / one", "cost", _R, "k targets / one target, spiked Sigma, l2", targets_case("single"),
+         1.5),
+    Case("k targets / F1", "cost", _R, "k targets / F1, spiked Sigma, l2", targets_case("F1")),
     Case("small l_inf", "cost", _R, "sweep-sized path, power-law Sigma, l_inf", small_path_case),
     Case("from_design", "cost", _R, "RidgePath.from_design, spiked, l2 (X never held) / drawing X",
          streaming_case, 1.0),
@@ -519,6 +556,8 @@ CASES: dict[str, Case] = {c.name: c for c in [
          sklearn_ridge_case),
     Case("scikit-learn RidgeCV", "speedup", "peers", "scikit-learn RidgeCV / RidgePathCV", ridgecv_case,
          10.0),
+    Case("per-column loop", "speedup", "peers", "one path per target / RidgePath(X, Y), k targets",
+         targets_case("loop")),
     Case("scikit-learn RidgeCV 2-D y", "speedup", "peers",
          "scikit-learn RidgeCV / RidgePathCV, a penalty per target", multitarget_case),
     Case("NumPy NTK Gram", "speedup", "peers", "plain NumPy NTK Gram / ntk_gram", ntk_numpy_case),
