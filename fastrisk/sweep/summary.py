@@ -80,9 +80,18 @@ def best_penalties(source, column: str = "adversarial_risk") -> pandas.DataFrame
         o = grid_optimum(v, lam)
         n = float(dict(zip(keys, cell, strict=True))["n"])
         out.append((*cell, int(part["count"].max()), o.lam, o.lam / n, o.value, o.edge, o.bound,
-                    o.describe(unit=n, name="lam/n")))
+                    _phrase(o, lam, n)))
     cols = keys + ["seeds", "lam", "lam_n", "value", "edge", "bound", "best"]
     return pd.DataFrame(out, columns=cols)
+
+
+def _phrase(o, lam: np.ndarray, n: float) -> str:
+    """:meth:`GridOptimum.describe` in lam / n; min-norm (lam = 0) best of the grid says where the optimum
+    may lie: below the smallest positive penalty (or at a negative one)."""
+    pos = lam[lam > 0]
+    if o.edge == "lower" and o.lam == 0.0 and pos.size:
+        return f"lam/n < {pos[0] / n:.3g} (grid edge: min-norm is the grid's best; value is an upper bound)"
+    return o.describe(unit=n, name="lam/n")
 
 
 def flagged_rows(out) -> int:
