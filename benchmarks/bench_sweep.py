@@ -15,8 +15,8 @@ Compare within one ``asv run``:
   attached; target: under 10 s), and its peak memory;
 - ``SweepFold.time_run``: spiked, l2, n = 1000, p = 6000, 100 penalties, 3 radii, 8 seeds at 1 and at 4
   noise levels (the 4 noise levels of a seed share X: one fold, one eigh), ``workers = 1``, one thread;
-  ``FoldRatio.track_four_over_one`` is the ratio of the two, interleaved (target: at most 1.6; it was
-  2.3-2.7 when every noise level paid its own eigh).
+  their ratio is the case ``sweep fold`` of ``benchmarks/ratios.py`` (asv ``ratios``; target: at most
+  1.6; it was 2.3-2.7 when every noise level paid its own eigh).
 
 ``python benchmarks/bench_sweep.py [--repeat 3] [--tasks 192]`` measures the loop and the sweeps in one
 process, interleaved, and prints medians of per-repeat ratios (the machines are shared; ratios of
@@ -183,20 +183,6 @@ class SweepFold:
 
     def peakmem_run(self, levels):
         sw.run(fold_spec(levels), tempfile.mkdtemp(dir=self.tmp), workers=1, progress=False)
-
-
-class FoldRatio:
-    """Four noise levels x 8 seeds over one noise level x 8 seeds (interleaved, median of 5 rounds)."""
-
-    timeout = 1800
-    unit = "ratio"
-
-    def setup_cache(self):
-        warm_up()
-        return fold_ratio(5)[0]
-
-    def track_four_over_one(self, ratio):
-        return ratio
 
 
 # ----------------------------------------------------------------------------- a store of 10^5 tasks

@@ -69,6 +69,8 @@ class Sizes:
     sweep: tuple[int, int, int]  # fastrisk.sweep.run against the hand-written loop: (tasks, n, p)
     multi: tuple[int, int, int, int]  # RidgePathCV with 2-D y: (n, p, targets, penalties)
     targets: tuple[int, int, int, int]  # RidgePath with k targets: (n, p, L, k)
+    fold: tuple[int, int, int] = (1000, 6000, 8)  # a sweep of 4 noise levels against 1: (n, p, seeds)
+    wishart: tuple[int, int] = (2000, 10**6)  # the Wishart route (two_level): (n, p)
 
 
 FULL = Sizes("full", n=1500, p=15000, L=1000, E=100, small=(300, 1500, 100, 10), stream=(500, 200_000),
@@ -78,7 +80,7 @@ FULL = Sizes("full", n=1500, p=15000, L=1000, E=100, small=(300, 1500, 100, 10),
 QUICK = Sizes("quick", n=120, p=1200, L=100, E=10, small=(60, 300, 20, 5), stream=(60, 6000),
               ntk_small_d=(400, 20), ntk_square=300, krr=200, theory_p=10**4, sk_fits=2,
               cv_alphas=(5, 10), sweep=(4, 40, 200), multi=(60, 600, 5, 10),
-              targets=(120, 1200, 50, 5))
+              targets=(120, 1200, 50, 5), fold=(60, 300, 2), wishart=(100, 10**4))
 
 
 def default_sizes() -> Sizes:
@@ -517,6 +519,77 @@ def sweep_case(workers: int) -> Callable[[Sizes], Bench]:
     return build
 
 
+def fold_case(sz: Sizes) -> Bench:
+    """A sweep with 4 noise levels against the same sweep with 1 (``benchmarks/bench_sweep.py``): the
+    noise levels of one seed share X, so they are one fold and one eigh (cost; was 2.3-2.7x when every
+    noise level paid its own)."""
+    import shutil
+    import tempfile
+
+    import fastrisk.sweep as sw
+
+    from . import bench_sweep as bs
+
+    n, p, seeds = sz.fold
+    bs.warm_up(1)
+    root = tempfile.mkdtemp(prefix="fastrisk-bench-ratios-")
+
+    def run(levels: int):
+        sw.run(bs.fold_spec(levels, n, p, seeds), tempfile.mkdtemp(dir=root), workers=1, progress=False)
+
+    return Bench({"one level": lambda: run(1), "four levels": lambda: run(4)},
+                 lambda t: t["four levels"] / t["one level"],
+                 f"n={n} p={p} {seeds} seeds, L={bs.FOLD_L} E={bs.FOLD_E}, workers=1", "one level",
+                 cleanup=lambda: shutil.rmtree(root, ignore_errors=True))
+
+
+def _wishart_design(n: int, p: int):
+    import fastrisk as fr
+    from fastrisk import spectra
+
+    s = spectra.two_level(p, p ** (1 / 3) / p, tau=2.0, compact=True)  # low p = p^(1/3) (p = n^1.5)
+    return fr.GaussianDesign(s, np.eye(s.m)[0], noise=1.0)
+
+
+def wishart_case(sz: Sizes) -> Bench:
+    """The Wishart route (two_level, compact spectrum: the tail's Gram drawn from its law, 1000
+    penalties, l2 standard and adversarial risks, 20 radii) against one ``eigh`` of an n x n matrix,
+    the floor of any exact path at that n (cost: the draw and the risks over the eigh)."""
+    import fastrisk as fr
+
+    n, p = sz.wishart
+    design = _wishart_design(n, p)
+    lam, eps = penalties(1000, n), np.linspace(0.0, 1.0, 20)
+    A = np.random.default_rng(0).standard_normal((n, n))
+    A = A @ A.T
+
+    def path():
+        rp = fr.RidgePath.from_design(design, n, lam, seed=0, tail="wishart")
+        rp.adversarial_risk(design, eps, norm=2)
+        rp.adversarial_risk(design, eps, norm=2, target="consistent")
+
+    return Bench({"eigh": lambda: np.linalg.eigh(A), "fastrisk": path}, lambda t: t["fastrisk"] / t["eigh"],
+                 f"n={n} p={p:.0e} L=1000 E=20", "eigh", memory=("fastrisk",))
+
+
+def wishart_streamed_case(sz: Sizes) -> Bench:
+    """The streamed explicit route (X drawn block by block, ``RidgePath.from_design``) over the Wishart
+    route on the same two_level design, at a size both can run (speedup; same law, different draws)."""
+    import fastrisk as fr
+
+    n, p = sz.stream
+    full = _wishart_design(n, p).expanded()  # the same design with length-p arrays
+    lam, eps = penalties(1000, n), np.linspace(0.0, 1.0, 20)
+
+    def run(tail: str):
+        rp = fr.RidgePath.from_design(full, n, lam, seed=0, tail=tail)
+        rp.adversarial_risk(full, eps, norm=2)
+
+    return Bench({"streamed": lambda: run("explicit"), "wishart": lambda: run("wishart")},
+                 lambda t: t["streamed"] / t["wishart"], f"n={n} p={p} L=1000 E=20", "wishart",
+                 memory=("streamed", "wishart"))
+
+
 _R = "ridge path"
 CASES: dict[str, Case] = {c.name: c for c in [
     Case("spiked l2", "cost", _R, "spiked Sigma, l2 attack", ridge_case("spiked", "2"), 1.15),
@@ -540,6 +613,8 @@ CASES: dict[str, Case] = {c.name: c for c in [
          1.5),
     Case("k targets / F1", "cost", _R, "k targets / F1, spiked Sigma, l2", targets_case("F1")),
     Case("small l_inf", "cost", _R, "sweep-sized path, power-law Sigma, l_inf", small_path_case),
+    Case("wishart", "cost", _R, "RidgePath.from_design(tail='wishart'), two_level, l2 / one n x n eigh",
+         wishart_case),
     Case("from_design", "cost", _R, "RidgePath.from_design, spiked, l2 (X never held) / drawing X",
          streaming_case, 1.0),
     Case("RidgePathCV", "cost", "estimators", "RidgePathCV.fit, leave-one-out, intercept",
@@ -567,6 +642,10 @@ CASES: dict[str, Case] = {c.name: c for c in [
          "scikit-learn RidgeCV / RidgePathCV, a penalty per target", multitarget_case),
     Case("NumPy NTK Gram", "speedup", "peers", "plain NumPy NTK Gram / ntk_gram", ntk_numpy_case),
     Case("brentq", "speedup", "peers", "per-penalty brentq / ridge_equivalent (theory)", brentq_case),
+    Case("sweep fold", "cost", "sweep", "fastrisk.sweep.run, 4 noise levels / 1 noise level (one X per seed)",
+         fold_case, 1.6),
+    Case("streamed / wishart", "speedup", "peers", "RidgePath.from_design streamed / tail='wishart', "
+         "two_level, l2", wishart_streamed_case),
     Case("sweep workers=2", "speedup", "sweep", "the loop by hand / fastrisk.sweep.run with 2 workers "
          "(throughput)", sweep_case(2), 1.5),
 ]}
