@@ -1,6 +1,6 @@
 """[[theta_star]] in sweep specs: ground truths as a grid axis, one canonical row order, rows recomputed
-through the public API (locally and on a Dask LocalCluster), the manifest's resolved parameters, spec errors in one
-line, and hashes that stay put for specs without the new keys."""
+through the public API (locally and on a Dask LocalCluster), the manifest's resolved parameters, spec
+errors in one line, and hashes that stay put for specs without the new keys."""
 
 from __future__ import annotations
 
