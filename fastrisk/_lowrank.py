@@ -43,13 +43,19 @@ sends every target to the exact route.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import config
+from ._spectral import SpectralPath
 from .kernels import finish_norms, reduce_coef_block
 from .kernels._threads import threads_for
 from .kernels.lowrank import diff_colnorms, pivoted_mgs, scaled_filter
+
+if TYPE_CHECKING:
+    from .ridge._features import Features
 
 #: Bytes of one (L, b') slab of the low-rank pass: the slab is formed by BLAS and reduced at once while
 #: it is still in cache (a slab of config.BLOCK_BYTES went to memory and back: 25% slower at
@@ -331,10 +337,22 @@ def norms_and_risk(path, facs: list[LowRankFilter], qs: np.ndarray, sigma: np.nd
     return norms, risk, info
 
 
-class LowRankRoute:
+class LowRankRoute(SpectralPath):
     """What :class:`fastrisk.RidgePath` needs for the low-rank route: the cached factors (one per
     target), their cost, and the pass with its fallback flag (mixed in, so that fastrisk.ridge only
     chooses the route)."""
+
+    # what it reads of the path it is mixed into (set by fastrisk.ridge._build.setup; see
+    # fastrisk.ridge._state.PathState, the norm from RidgePath)
+    side: str
+    n: int | None
+    p: int | None
+    k: int
+    features: Features
+    _c: np.ndarray
+    _norms: dict[float, np.ndarray]
+    _route_override: str | None
+    norm: Callable[[float], np.ndarray]
 
     _lowrank_fac: list[LowRankFilter] | None = None
     _lowrank_state: str | None = None  # None: not tried; "ok"; "failed" (never retried)

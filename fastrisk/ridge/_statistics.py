@@ -10,6 +10,7 @@ import numpy as np
 
 from .._validation import as_float_array, check_nonnegative_float, check_sigma_gram
 from . import _accuracy, _noise, _routes, _wishart_risks
+from ._state import PathState
 
 __all__ = ["PathStatistics"]
 
@@ -17,7 +18,7 @@ ArrayLike = Any
 Designs = Any
 
 
-class PathStatistics:
+class PathStatistics(PathState):
     """Noise averages, risks from statistics and accuracy bounds of :class:`~fastrisk.RidgePath`."""
 
     # ------------------------------------------------------------------ accuracy
