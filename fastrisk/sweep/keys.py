@@ -329,7 +329,7 @@ SPEC_TABLE = Table(
         "spectrum": KindArray(
             "One table per spectrum: kind, optional name (the spectrum column), and the keyword arguments "
             "of fastrisk.spectra.<kind> (numbers, or {coef, n_power, p_power, round} tables).",
-            key="spectrum", module="fastrisk.spectra",
+            key="spectrum", module="fastrisk.spectra", implicit=("p", "compact"),
             registry={k: getattr(spectra, k) for k in SPECTRUM_KINDS},
             required="spectrum is required: one or more [[spectrum]] tables with a 'kind' "
                      f"({', '.join(SPECTRUM_KINDS)}) and its parameters"),
