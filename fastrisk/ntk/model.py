@@ -336,7 +336,7 @@ class NTKRegressor:
         return adversarial_risk(self, X_test, eps, **kwargs)
 
     def rkhs_norm_sq(self) -> np.ndarray:
-        """``beta^T K beta`` per penalty (L,): the squared parameter displacement |theta - theta_0|^2."""
+        """``beta^T K beta`` per penalty (L,): the squared parameter displacement ``||theta - theta_0||^2``."""
         return self.path.rkhs_norm_sq()
 
     def __repr__(self) -> str:

@@ -66,7 +66,7 @@ class RidgePath(SpectralPath, LowRankRoute):
     list of k designs (one per target: its theta* and noise) sharing one covariance. Cost after the
     eigh: on a structured Sigma (``c I`` plus a few diagonal columns S: isotropic, spiked, two_level)
     the l2 quantities cost O(g L k) (fused Numba sums over the error coordinates) plus one
-    (|S| k, g) by (g, L) product; a general Sigma's exact risk is a quadratic form per (penalty,
+    ``(|S| k, g)`` by (g, L) product; a general Sigma's exact risk is a quadratic form per (penalty,
     target), ``2 g^2 L k`` flops (6x the Gram + eigh floor at k = 100, n = 1500), so the cost model
     takes the low-rank route there when it is cheaper (one factor per target, one pass over X for all,
     ``2 n p r k + 2 p r L k`` flops, same accuracy contract); l_q norms take one pass over X for all
@@ -410,7 +410,7 @@ class RidgePath(SpectralPath, LowRankRoute):
         ``M = U^T X Sigma X^T U`` (dual; ``s_i (V^T Sigma V)_ii`` primal). The path's own labels do
         not enter: each target uses its design's theta* and noise. It removes the label-noise part of
         the Monte Carlo error of a simulated risk. Cost: the noiseless risk by the cost model's route,
-        plus the diagonal of M: O(n |S| g) for a structured Sigma (``c I`` plus |S| diagonal columns),
+        plus the diagonal of M: ``O(n |S| g)`` for a structured Sigma (``c I`` plus ``|S|`` diagonal columns),
         one ``n^2 p`` product (the Sigma-Gram, cached) for a general one.
 
         Parameters
