@@ -58,7 +58,9 @@ numpydoc_validation_exclude = {
     # result records returned by fastrisk, documented by their Attributes, never constructed by users
     r"^fastrisk\.theory\.(BenignReport|FrontierGap|GridOptimum|IsotropicRidge|MinNormBound|OracleFrontier"
     r"|RidgeEquivalent|TradeoffBound)$",
-    r"^fastrisk\.ntk\.(GDResult|LinearPredictor)$",
+    r"^fastrisk\.ntk\.(GDResult|LinearPredictor|NTKRegressor)$",
+    # descriptions made by resolve_theta_star / parse_theta_star, never constructed positionally
+    r"^fastrisk\.ground_truth\.GroundTruth$",
     r"^fastrisk\.reproduce\.Summary$",
     r"^fastrisk\.sweep\.Spec$",
     # constants (their values are shown, with the text of the module that defines them)

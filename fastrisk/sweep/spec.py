@@ -247,6 +247,18 @@ def json_schema() -> dict:
     ``#:schema <path to spec.schema.json>``) then complete keys, show their documentation and flag
     unknown keys and wrong types; :func:`parse_spec` remains the authority (rules the schema cannot
     express, such as n/p-dependent values, are checked there).
+
+    Returns
+    -------
+    dict
+        The schema, as ``json.dumps`` writes it to ``fastrisk/sweep/spec.schema.json``.
+
+    Examples
+    --------
+    >>> import fastrisk.sweep as sw
+    >>> schema = sw.json_schema()
+    >>> schema["$schema"], "spectrum" in schema["properties"]
+    ('http://json-schema.org/draft-07/schema#', True)
     """
     body = SPEC_TABLE.value_schema()
     return {"$schema": "http://json-schema.org/draft-07/schema#",

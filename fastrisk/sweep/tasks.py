@@ -94,7 +94,28 @@ def _resolve_spectrum(sp, i: int, n: int, p: int) -> tuple[dict, np.ndarray]:
 
 def expand(spec: Spec) -> Grid:
     """The groups of ``spec`` in canonical order, its tasks on demand (validates the n/p-dependent values:
-    each spectrum is built once per (n, p), so call it after the sweep's size has been checked)."""
+    each spectrum is built once per (n, p), so call it after the sweep's size has been checked).
+
+    Parameters
+    ----------
+    spec : Spec
+        A validated spec (:func:`fastrisk.sweep.parse_spec`).
+
+    Returns
+    -------
+    Grid
+        ``groups`` (one per (spectrum, n, p, noise)), ``n_tasks``, ``rows_per_task`` and ``task(i)``,
+        ``tasks()`` to build the tasks one at a time.
+
+    Examples
+    --------
+    >>> import fastrisk.sweep as sw
+    >>> spec = sw.parse_spec({"n": [20, 40], "p": 60, "seeds": 2, "spectrum": {"kind": "isotropic"},
+    ...                       "path": {"lam": [0.0, 1.0], "eps": [0.0, 0.1]}})
+    >>> grid = sw.expand(spec)
+    >>> grid.n_tasks, grid.rows_per_task
+    (4, 4)
+    """
     groups: list[dict] = []
     for i, sp in enumerate(spec.spectra):
         for n in spec.n:
