@@ -3,7 +3,7 @@
 Build (from the repository root, no network needed)::
 
     pip install -e ".[docs]"
-    python -m sphinx -W --keep-going -b html docs docs/_build/html
+    sphinx-build -W --keep-going -b html docs docs/_build/html      # or: python -m sphinx ...
 
 The tutorials (``docs/tutorials/*.md``, MyST notebooks) are executed by this build, once; the
 experiment notebooks under ``notebooks/`` are run by nbmake in CI and are not part of the site.
