@@ -12,7 +12,8 @@ Compare within one ``asv run``:
 - ``SklearnLoop.time_fit_loop``: scikit-learn ``Ridge(alpha).fit`` per penalty, run for 5 penalties
   only (each fit refactorises; multiply by L/5 to extrapolate).
 
-Sizes can be shrunk for a smoke run with ``FASTRISK_BENCH_SMALL=1``.
+Sizes can be shrunk for a smoke run with ``FASTRISK_BENCH_SMALL=1``. The ratios of these (and the other
+headline ratios), measured interleaved, are the ``track_`` benchmarks of :mod:`benchmarks.ratios`.
 """
 
 from __future__ import annotations
@@ -25,45 +26,22 @@ import scipy.linalg
 import fastrisk as fr
 from fastrisk import spectra
 
-from ._common import pin_blas_threads
+from ._common import make as _make
+from ._common import penalties as _penalties
+from ._common import pin_blas_threads, warm_up
+from .ratios import numpy_way
 
 SMALL = os.environ.get("FASTRISK_BENCH_SMALL") == "1"
 N, P = (200, 2000) if SMALL else (2000, 20000)
 E = 100
 
 
-def _spectrum(kind: str, p: int) -> np.ndarray:
-    if kind == "spiked":
-        return spectra.spiked(p, 10, spike=1.0, tail=0.05)
-    if kind == "isotropic":
-        return spectra.isotropic(p)
-    return spectra.power_law(p, a=1.0)
-
-
 def make(kind: str, n: int = N, p: int = P, seed: int = 0):
-    c = _spectrum(kind, p)
-    ts = np.zeros(p)
-    ts[0] = 1.0
-    design = fr.GaussianDesign(c, ts, noise=1.0)
-    X, y = design.sample(n, seed=seed)
-    return design, X, y
+    return _make(kind, n, p, seed)
 
 
 def penalties(L: int, n: int = N) -> np.ndarray:
-    return np.concatenate([[0.0], n * np.logspace(-4, 2, L - 1)])
-
-
-def warm_up() -> None:
-    """Compile (or load from cache) every kernel on the paths benchmarked, outside the timings."""
-    for kind in ("spiked", "power_law"):
-        d, X, y = make(kind, 20, 300, seed=1)
-        rp = fr.RidgePath(X, y, penalties(7, 20))
-        for norm in (2, np.inf):
-            rp.adversarial_risk(d, np.linspace(0, 1, 3), norm=norm)
-        for route in ("struct", "gram", "pass", "lowrank"):
-            r2 = fr.RidgePath(X, y, penalties(7, 20))
-            r2._route_override = route
-            r2.standard_risk(d)
+    return _penalties(L, n)
 
 
 class Floor:
@@ -141,16 +119,7 @@ class NumpyWay:
         self.eps = np.linspace(0.0, 1.0, E)
 
     def time_path(self, L):
-        X, y, lam = self.X, self.y, self.lam
-        s, U = np.linalg.eigh(X @ X.T)
-        z = U.T @ y
-        W = z[:, None] / (s[:, None] + lam[None, :])
-        Theta = X.T @ (U @ W)  # (p, L)
-        D = Theta - self.design.theta_star[:, None]
-        R = np.einsum("pl,pl->l", D, self.design.cov[:, None] * D)
-        b = np.abs(Theta).sum(axis=0)
-        a = np.sqrt(R)
-        _ = R[:, None] + 2 * np.sqrt(2 / np.pi) * self.eps * (a * b)[:, None] + (self.eps * b[:, None]) ** 2
+        numpy_way(self.X, self.y, self.lam, self.design, self.eps)
 
     def peakmem_path(self, L):
         self.time_path(L)

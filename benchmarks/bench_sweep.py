@@ -12,11 +12,16 @@ Compare within one ``asv run``:
 - ``SweepCold.time_run_cold``: the same with worker start-up (interpreter, imports, Numba cache loads, about
   a second of CPU per worker) included, as the first sweep of a session pays it;
 - ``Load.time_load``: :func:`fastrisk.sweep.load` of a store of 10^5 tasks (12 rows each, theory columns
-  attached; target: under 10 s), and its peak memory.
+  attached; target: under 10 s), and its peak memory;
+- ``SweepFold.time_run``: spiked, l2, n = 1000, p = 6000, 100 penalties, 3 radii, 8 seeds at 1 and at 4
+  noise levels (the 4 noise levels of a seed share X: one fold, one eigh), ``workers = 1``, one thread;
+  their ratio is the case ``sweep fold`` of ``benchmarks/ratios.py`` (asv ``ratios``; target: at most
+  1.6; it was 2.3-2.7 when every noise level paid its own eigh).
 
 ``python benchmarks/bench_sweep.py [--repeat 3] [--tasks 192]`` measures the loop and the sweeps in one
 process, interleaved, and prints medians of per-repeat ratios (the machines are shared; ratios of
-neighbours are what survive the noise); ``--load`` times the 10^5-task load instead.
+neighbours are what survive the noise); ``--load`` times the 10^5-task load instead, ``--fold`` the
+four-noise-level sweep against the one-level one.
 """
 
 from __future__ import annotations
@@ -128,6 +133,58 @@ class SweepCold:
         sw.run(spec(), tempfile.mkdtemp(dir=self.tmp), workers=2, progress=False)
 
 
+# ----------------------------------------------------------------------------- noise levels folded
+FOLD_N, FOLD_P, FOLD_L, FOLD_E, FOLD_SEEDS = 1000, 6000, 100, 3, 8
+NOISE_LEVELS = {1: [1.0], 4: [0.25, 0.5, 1.0, 2.0]}
+
+
+def fold_spec(levels: int, n: int = FOLD_N, p: int = FOLD_P, seeds: int = FOLD_SEEDS) -> dict:
+    return {
+        "n": n, "p": p, "seeds": seeds, "noise": NOISE_LEVELS[levels],
+        "spectrum": [{"kind": "spiked", "n_spikes": 10, "spike": 1.0, "tail": 0.05}],
+        "path": {"lam_n": {"start": -4, "stop": 2, "num": FOLD_L}, "eps": [0.0, 0.1, 0.2], "norm": [2],
+                 "target": ["clean"]},
+    }
+
+
+def fold_ratio(rounds: int, n: int = FOLD_N, p: int = FOLD_P, seeds: int = FOLD_SEEDS) -> tuple[float, list]:
+    """Median over ``rounds`` of (4 noise levels) / (1 noise level), the two sweeps timed back to back."""
+    tmp = tempfile.mkdtemp(prefix="fastrisk-bench-")
+    out = []
+    try:
+        for _ in range(rounds):
+            t = []
+            for levels in (1, 4):
+                t0 = time.perf_counter()
+                sw.run(fold_spec(levels, n, p, seeds), tempfile.mkdtemp(dir=tmp), workers=1, progress=False)
+                t.append(time.perf_counter() - t0)
+            out.append((t[0], t[1], t[1] / t[0]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return float(np.median([r[2] for r in out])), out
+
+
+class SweepFold:
+    params = [1, 4]
+    param_names = ["noise_levels"]
+    number = 1
+    repeat = 3
+    timeout = 900
+
+    def setup(self, levels):
+        warm_up()
+        self.tmp = tempfile.mkdtemp(prefix="fastrisk-bench-")
+
+    def teardown(self, levels):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def time_run(self, levels):
+        sw.run(fold_spec(levels), tempfile.mkdtemp(dir=self.tmp), workers=1, progress=False)
+
+    def peakmem_run(self, levels):
+        sw.run(fold_spec(levels), tempfile.mkdtemp(dir=self.tmp), workers=1, progress=False)
+
+
 # ----------------------------------------------------------------------------- a store of 10^5 tasks
 def load_spec(tasks: int = LOAD_TASKS) -> dict:
     return {"n": 10, "p": 20, "seeds": tasks, "theory": True, "spectrum": [{"kind": "isotropic"}],
@@ -197,7 +254,17 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--tasks", type=int, default=TASKS)
     ap.add_argument("--load", action="store_true", help="time the load of a 10^5-task store instead")
+    ap.add_argument("--fold", action="store_true", help="time 4 noise levels against 1 (folded) instead")
     args = ap.parse_args()
+    if args.fold:
+        warm_up()
+        ratio, rounds = fold_ratio(args.repeat)  # workers=1: every task on one thread (run's default)
+        for one, four, r in rounds:
+            print(f"1 noise level {one:.2f} s, 4 noise levels {four:.2f} s: {r:.3f}x", flush=True)
+        print(f"spiked l2, n={FOLD_N}, p={FOLD_P}, {FOLD_L} penalties, 3 radii, {FOLD_SEEDS} seeds, "
+              f"workers=1, one thread: 4 noise levels / 1 = {ratio:.3f} (median of {args.repeat}; "
+              "target <= 1.6)")
+        return
     tmp = tempfile.mkdtemp(prefix="fastrisk-bench-")
 
     def timed(f) -> float:

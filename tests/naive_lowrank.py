@@ -20,3 +20,9 @@ def span_residual(Q, Y):
         return np.linalg.norm(Y, axis=0).max(initial=0.0)
     Qh, _ = np.linalg.qr(Q)
     return np.linalg.norm(Y - Qh @ (Qh.T @ Y), axis=0).max(initial=0.0)
+
+
+def quad_risk(Z, H, sigma, tstar):
+    """``sum_j sigma_j (theta_lj - theta*_j)^2`` per column of H with ``theta_l = Z^T h_l`` formed whole."""
+    T = Z.T @ H
+    return (sigma[:, None] * (T - tstar[:, None]) ** 2).sum(axis=0)

@@ -198,11 +198,12 @@ def test_path_is_the_fitted_problem_without_a_second_eigh(n, p, weighted):
     np.testing.assert_allclose(path.predict(Xt - xm), ref.predict(Xt - xm), rtol=1e-8, atol=1e-10)
 
 
-def test_path_of_2d_y_is_refused_clearly():
+def test_path_of_2d_y_carries_the_target_axis():
+    # (path_ of a 2-D fit against one-column fits: tests/test_estimators_multi.py)
     X, y = _data(20, 40, seed=1)
     est = RidgePathCV(alphas=[1.0, 10.0]).fit(X, np.stack([y, -y], axis=1))
-    with pytest.raises(AttributeError, match="2-D y"):
-        _ = est.path_
+    assert est.path_.norm(2).shape == (2, 2)
+    np.testing.assert_allclose(est.path_.norm(1)[:, 0], est.path_.norm(1)[:, 1], rtol=1e-12)
     assert not hasattr(RidgePathCV(), "path_")
 
 

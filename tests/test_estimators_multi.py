@@ -225,3 +225,29 @@ def test_store_cv_results_false_keeps_the_means_and_the_choice(monkeypatch, kw, 
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10, atol=1e-12 * np.abs(a.coef_).max())
     n = NTKRidgeCV(alphas=alphas, store_cv_results=False).fit(X[:, :4], Y[:, 0])
     assert set(n.cv_results_) == {"alphas", "mean_squared_error", "mean_test_score", "df"}
+
+
+@pytest.mark.parametrize("n,p", [(30, 80), (80, 30)])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("est", ["cv", "minnorm-gram", "minnorm-svd"])
+def test_path_of_a_2d_fit_holds_every_target(n, p, fit_intercept, est):
+    # path_ of a 2-D fit: every output gains the target axis, and column t is the path_ of the fit on
+    # y[:, t] alone (same eigendecomposition, no second one)
+    import fastrisk as fr
+
+    X, Y = _data(n, p, 3, seed=7 * n + p)
+    make = {"cv": lambda: RidgePathCV(alphas=np.logspace(-2, 2, 9), fit_intercept=fit_intercept),
+            "minnorm-gram": lambda: MinNormRegressor(fit_intercept=fit_intercept),
+            "minnorm-svd": lambda: MinNormRegressor(fit_intercept=fit_intercept, method="svd")}[est]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fr.IllConditionedWarning)
+        both = make().fit(X, Y).path_
+        ones = [make().fit(X, Y[:, t]).path_ for t in range(3)]
+    design = fr.GaussianDesign(np.linspace(2.0, 0.5, p), np.eye(p)[0], noise=0.5)
+    L = both.n_penalties
+    assert both.multi_target and both.norm(2).shape == (L, 3)
+    assert both.adversarial_risk(design, [0.1, 0.3], norm=np.inf).shape == (L, 2, 3)
+    for t, one in enumerate(ones):
+        np.testing.assert_allclose(both.norm(1)[:, t], one.norm(1), rtol=1e-9)
+        np.testing.assert_allclose(both.standard_risk(design)[:, t], one.standard_risk(design), rtol=1e-8)
+        np.testing.assert_allclose(both.coef()[..., t], one.coef(), rtol=1e-8, atol=1e-12)

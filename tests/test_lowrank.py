@@ -45,13 +45,14 @@ def test_diff_colnorms(m, L, seed):
     np.testing.assert_allclose(out, naive_lowrank.diff_colnorms(A, B), rtol=1e-13, atol=0)
 
 
+@pytest.mark.parametrize("order", ["C", "F"])  # the route passes column-major blocks
 @given(m=st.integers(1, 60), k=st.integers(1, 12), rank=st.integers(0, 12), seed=st.integers(0, 2**31))
-def test_pivoted_mgs_spans_and_is_orthonormal(m, k, rank, seed):
+def test_pivoted_mgs_spans_and_is_orthonormal(order, m, k, rank, seed):
     rng = np.random.default_rng(seed)
     rank = min(rank, m, k)
     Y = rng.standard_normal((m, rank)) @ rng.standard_normal((rank, k)) * 10.0 ** rng.uniform(-3, 3)
-    Q = np.empty((m, k))
-    count = pivoted_mgs(Y.copy(), 1e-9 * max(1.0, np.abs(Y).max()), Q)
+    Q = np.empty((m, k), order=order)
+    count = pivoted_mgs(np.array(Y, order=order), 1e-9 * max(1.0, np.abs(Y).max()), Q)
     Q = Q[:, :count]
     assert count == rank  # exact-rank input: the pivoting reveals it
     np.testing.assert_allclose(Q.T @ Q, np.eye(count), atol=1e-13)
@@ -154,6 +155,93 @@ def test_fuzz_route_matches_exact_pass(n, extra, L, seed, neg):
     np.testing.assert_allclose(R, R0, rtol=RTOL, atol=0)
     for q in N:
         np.testing.assert_allclose(N[q], N0[q], rtol=RTOL, atol=0)
+
+
+@settings(deadline=None)
+@given(r=st.integers(1, 12), L=st.integers(1, 60), b=st.integers(1, 700), nblocks=st.integers(1, 3),
+       nnz=st.integers(0, 5), seed=st.integers(0, 2**31))
+def test_quad_form_matches_the_formed_coefficients(r, L, b, nblocks, nnz, seed):
+    """The quadratic-form risk, folded over blocks (wider than QUAD_COLS or not), against the
+    coefficients formed whole (tests/naive_lowrank.py), and its rounding bound is tiny here."""
+    rng = np.random.default_rng(seed)
+    p = b * nblocks
+    Z = rng.standard_normal((r, p)) * 10.0 ** rng.uniform(-2, 2)
+    H = rng.standard_normal((r, L))
+    sigma = rng.uniform(0, 2, p)
+    ts = np.zeros(p)
+    S = rng.choice(p, size=min(nnz, p), replace=False)
+    ts[S] = rng.standard_normal(S.size) * 10.0 ** rng.uniform(-2, 2)
+    form = _lowrank._QuadForm(r, np.flatnonzero(ts))
+    for k in range(nblocks):
+        form.fold(Z[:, k * b:(k + 1) * b], sigma[k * b:(k + 1) * b], k * b)
+    risk, bound = form.risk(H, sigma, ts)
+    ref = naive_lowrank.quad_risk(Z, H, sigma, ts)
+    np.testing.assert_allclose(risk, ref, rtol=1e-11, atol=1e-13 * float(np.abs(ref).max(initial=0.0)))
+    assert np.all(bound >= 0) and np.all(bound <= 1e-12 * np.maximum(
+        naive_lowrank.quad_risk(np.abs(Z), np.abs(H), sigma, np.zeros(p)), 1e-300))
+
+
+def _sparse_problem(n, p, seed, kind="power", nnz=3):
+    """theta* on a few coordinates (the quadratic form's case), or none (nnz = 0)."""
+    rng = np.random.default_rng(seed)
+    c = {"power": spectra.power_law(p, 1.0), "bllt": spectra.bllt_log(p, 2.0)}[kind]
+    ts = np.zeros(p)
+    ts[rng.choice(p, size=nnz, replace=False)] = rng.standard_normal(nnz)
+    d = fr.GaussianDesign(c, ts, noise=0.5)
+    X, y = d.sample(n, seed=seed)
+    return X, y, d
+
+
+@pytest.mark.parametrize("n,p,kind,nnz", [(40, 400, "power", 1), (97, 1300, "bllt", 3), (60, 61, "power", 5),
+                                          (30, 900, "bllt", 0), (300, 3000, "power", 1)])
+def test_quadratic_form_route_matches_exact_pass(n, p, kind, nnz):
+    X, y, d = _sparse_problem(n, p, seed=n + p, kind=kind, nnz=nnz)
+    lam = _lams(n, 200)
+    out = _both(X, y, lam, d, qs=())
+    rp, R, _ = out["lowrank"]
+    assert rp.last_route == "lowrank" and rp.lowrank_info["risk_by"] == "quadratic form", rp.lowrank_info
+    np.testing.assert_allclose(R, out["pass"][1], rtol=RTOL, atol=0)
+    Theta = naive.ridge_coef(X, y, lam)
+    np.testing.assert_allclose(R, naive.excess_risk(Theta, d.cov, d.theta_star), rtol=1e-7)
+    # a dense theta* (or an l_q norm in the same pass) keeps the slabs
+    X, y, d = _problem(n, p, seed=n + p, kind=kind)
+    out = _both(X, y, lam, d, qs=())
+    assert out["lowrank"][0].lowrank_info["risk_by"] == "slabs"
+    np.testing.assert_allclose(out["lowrank"][1], out["pass"][1], rtol=RTOL, atol=0)
+
+
+def test_quadratic_form_falls_back_to_slabs(monkeypatch):
+    """A rounding bound that cannot hold sends the pass back to the slabs, with the exact result."""
+    X, y, d = _sparse_problem(80, 900, seed=5)
+    lam = _lams(80, 150)
+    ref = fr.RidgePath(X, y, lam)
+    ref._route_override = "pass"
+    monkeypatch.setattr(_lowrank, "QUAD_COLS", 10**16)  # gamma ~ 1: every bound fails
+    rp = fr.RidgePath(X, y, lam)
+    rp._route_override = "lowrank"
+    np.testing.assert_allclose(rp.standard_risk(d), ref.standard_risk(d), rtol=RTOL, atol=0)
+    assert rp.last_route == "lowrank" and rp.lowrank_info["status"] == "ok"
+    assert rp.lowrank_info["risk_by"] == "slabs"
+
+
+def test_quadratic_form_with_several_targets():
+    """k targets with their own theta* (one sparse, one dense, one zero): each target's risk by its own
+    route (form or slabs) in one pass, against the exact pass target by target."""
+    X, y, d = _sparse_problem(70, 800, seed=9, nnz=2)
+    rng = np.random.default_rng(9)
+    dense = fr.GaussianDesign(d.cov, rng.standard_normal(800) / 30, noise=0.5)
+    zero = fr.GaussianDesign(d.cov, np.zeros(800), noise=0.5)
+    designs = [d, dense, zero]
+    Y = np.column_stack([y, X @ dense.theta_star + 0.5 * rng.standard_normal(70), rng.standard_normal(70)])
+    lam = _lams(70, 120)
+    rp = fr.RidgePath(X, Y, lam)
+    rp._route_override = "lowrank"
+    R = rp.standard_risk(designs)
+    assert rp.last_route == "lowrank" and rp.lowrank_info["risk_by"] == "quadratic form"
+    for t in range(3):
+        one = fr.RidgePath(X, Y[:, t], lam)
+        one._route_override = "pass"
+        np.testing.assert_allclose(R[:, t], one.standard_risk(designs[t]), rtol=RTOL, atol=0)
 
 
 def test_rank_deficient_and_float32():

@@ -141,25 +141,42 @@ def test_sentences_name_only_the_cells_that_show_it():
     assert tab.count("\n") == len(ver) + 1 and "no ratio (R_eps(theta*) = 0)" in tab
 
 
-def test_a_simulated_cell_is_recomputed_by_the_public_api():
+@pytest.mark.parametrize("sim_tail", ["explicit", "wishart"])
+def test_a_simulated_cell_is_recomputed_by_the_public_api(sim_tail):
+    # l2 attacks through cfg.sim_tail, l_inf always through the explicit draw: each cell equals what the
+    # public API gives on the same draw
     cfg = R.Config(theory_ns=(60,), sim_ns=(60,), sim_seeds=1, spectra=("two_level",),
-                   theta_stars=("power:a=1",), sim_n_lam=12)
+                   theta_stars=("power:a=1",), sim_n_lam=12, sim_tail=sim_tail)
     rows = _cells(R.sim_point("two_level", "power:a=1", 60, 0, cfg))
+    assert {r["route"] for (att, _), r in rows.items() if att.startswith("l2")} == {sim_tail}
+    assert {r["route"] for (att, _), r in rows.items() if att.startswith("linf")} == {"explicit"}
     s = C.spectrum_array("two_level", 60)
     t = fr.make_theta_star("power", s, a=1.0)
     design = fr.GaussianDesign(s, t, noise=1.0)
-    X_, y = design.sample(60, seed=0)
     lam = 60 * np.concatenate([[0.0], np.logspace(cfg.sim_lam_n[0], cfg.sim_lam_n[1], cfg.sim_n_lam)])
-    path = fr.RidgePath(X_, y, lam)
-    R0 = path.standard_risk(design)
+    paths = {"explicit": fr.RidgePath(*design.sample(60, seed=0), lam)}
+    if sim_tail == "wishart":
+        paths["wishart"] = fr.RidgePath.from_design(design, 60, lam, seed=0, tail="wishart")
     for (att, _), r in rows.items():
         norm, target = R.ATTACKS[att]
+        path = paths[r["route"]]
+        R0 = path.standard_risk(design)
         adv = path.adversarial_risk(design, [r["eps"]], norm=norm, target=target)[:, 0]
         gt = fr.risk.ground_truth_adversarial_risk(t, [r["eps"]], norm=norm, target=target)[0]
         null = float(s @ (t * t))
         want = min(float(np.min(np.maximum(R0, adv - gt))), null)  # theta = 0 is an end point
         assert r["harm"] == pytest.approx(want, rel=1e-9)
         assert r["minnorm_standard_risk"] == pytest.approx(R0[0], rel=1e-9)
+    if sim_tail == "wishart":  # the two draws differ: the l2 cells are not the explicit ones
+        assert rows[("l2 clean", "fixed")]["minnorm_standard_risk"] != pytest.approx(
+            paths["explicit"].standard_risk(design)[0], rel=1e-6)
+
+
+def test_linf_is_simulated_only_up_to_its_limit():
+    cfg = R.Config(theory_ns=(60,), sim_ns=(60,), sim_seeds=1, spectra=("two_level",), theta_stars=("e1",),
+                   sim_n_lam=12, sim_linf_max_n=50)
+    rows = R.sim_point("two_level", "e1", 60, 0, cfg)
+    assert {r["attack"] for r in rows} == {"l2 clean", "l2 consistent"}
 
 
 def test_simulation_agrees_with_the_theory_at_moderate_n():

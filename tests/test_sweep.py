@@ -26,8 +26,8 @@ SPEC = {
              "norm": [2, "inf"], "target": ["clean", "noisy"]},
 }
 
-COLUMNS = ["task", "model", "spectrum", "n", "p", "seed", "noise", "lam", "lam_n", "eps", "eps_spec", "norm",
-           "target", "standard_risk", "adversarial_risk", "empirical_adversarial_risk",
+COLUMNS = ["task", "model", "spectrum", "theta_star", "n", "p", "seed", "noise", "lam", "lam_n", "eps",
+           "eps_spec", "norm", "target", "standard_risk", "adversarial_risk", "empirical_adversarial_risk",
            "theory_standard_risk", "theory_adversarial_risk"]
 
 
@@ -50,6 +50,7 @@ def test_summary_and_shape(swept):
     assert df["task"].is_monotonic_increasing
     assert set(df["norm"]) == {2.0, math.inf}
     assert set(df["spectrum"]) == {"power_law", "bllt"}
+    assert set(df["theta_star"]) == {"e1"}  # theta* = signal * e_1, labelled as the vocabulary does
     assert not df[["standard_risk", "adversarial_risk", "theory_standard_risk"]].isna().any().any()
 
 

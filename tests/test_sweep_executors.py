@@ -78,15 +78,17 @@ def test_dask_local_cluster_identical(serial, tmp_path):
         # a window smaller than the sweep: results are refilled one for one, nothing lost or repeated
         from fastrisk.sweep.executors import DaskExecutor
 
-        batches = [{"kind": "task", "items": [t], "_hash": "0" * 16, "threads": 1}
-                   for t in sw.expand(sw.parse_spec(SPEC)).tasks]
-        got = {b["items"][0]["id"]: t for b, t, done, error in DaskExecutor(client, window=3).execute(batches)
+        grid = sw.expand(sw.parse_spec(SPEC))
+        batches = [{"kind": "task", "items": [grid.fold(f)], "_hash": "0" * 16, "threads": 1}
+                   for f in range(grid.n_folds)]
+        ex = DaskExecutor(client, window=3)
+        got = {b["items"][0]["fold"]: t for b, t, done, error in ex.execute(batches)
                if done == 1 and error is None}
     assert s["executor"] == "dask" and s["computed"] == 12
-    assert sorted(got) == list(range(12))
-    for i, t in got.items():
-        pd.testing.assert_frame_equal(t.to_pandas(), serial[serial["task"] == i].iloc[:, :16]
-                                      .reset_index(drop=True), check_exact=True)
+    assert grid.n_folds == 6 and sorted(got) == list(range(6))  # (n, seed): both noise levels per fold
+    for f, t in got.items():
+        want = serial[serial["task"].isin(grid.fold_tasks(f))][grid.task_schema.names]
+        pd.testing.assert_frame_equal(t.to_pandas(), want.reset_index(drop=True), check_exact=True)
     pd.testing.assert_frame_equal(sw.load(tmp_path / "out"), serial, check_exact=True)
 
 

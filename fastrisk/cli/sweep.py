@@ -109,7 +109,7 @@ def execute(args: argparse.Namespace, ap: argparse.ArgumentParser | None = None)
         if args.scheduler is None:  # a cluster's memory is checked by run, once it is reached
             w = max(1, sweep.cpu_count() // args.threads) if args.workers is None else args.workers
             size = sweep.measure(spec)
-            w = min(w, size.tasks + (size.groups if spec.theory else 0))
+            w = min(w, size.folds + (size.groups if spec.theory else 0))
             size.check(processes=w, new_processes=w > 1, out=args.out, allow_large=args.allow_large,
                        max_memory=None if args.max_memory is None else args.max_memory * 2**30)
         else:
@@ -152,13 +152,30 @@ def execute(args: argparse.Namespace, ap: argparse.ArgumentParser | None = None)
     finally:
         if client is not None:
             client.close()
-    if args.json:
-        sys.stdout.write(json.dumps(summary) + "\n")
-    else:
-        print(f"fastrisk sweep: {summary['computed']} task(s) computed, {summary['skipped']} already done, "
-              f"{summary['tasks']} in the spec; {summary['rows']} rows in {summary['out']} "
-              f"({summary['seconds']:.1f} s, {summary['executor']}, {summary['workers']} worker(s))")
+    _report(args, spec, summary)
     return 0
+
+
+def _report(args: argparse.Namespace, spec, summary: dict) -> None:
+    """The summary: counts, float32 accuracy flags, and the best penalties (bounds where on an edge)."""
+    from ..config import FLOAT32_RTOL
+    from ..sweep.summary import summary_lines
+
+    with _one_line_warnings():
+        best, counts = summary_lines(summary["out"])
+    if args.json:
+        summary = dict(summary, best_penalty=counts)
+        sys.stdout.write(json.dumps(summary) + "\n")
+        return
+    print(f"fastrisk sweep: {summary['computed']} task(s) computed, {summary['skipped']} already done, "
+          f"{summary['tasks']} in the spec; {summary['rows']} rows in {summary['out']} "
+          f"({summary['seconds']:.1f} s, {summary['executor']}, {summary['workers']} worker(s))")
+    if spec.dtype == "float32":
+        k = summary["flagged_rows"]
+        print(f"float32: {k} of {summary['rows']} rows flagged (accuracy_bound above {FLOAT32_RTOL:g}: the "
+              "accuracy_flag column" + ("; rerun those penalties with dtype = \"float64\")" if k else ")"))
+    for line in best:
+        print(line)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,16 +36,13 @@ class PathHolder:
     @property
     def path_(self):
         """The fitted problem's :class:`fastrisk.RidgePath` (centred, ``sqrt(sample_weight)``-rescaled;
-        penalties as fitted); built on first access, no second eigendecomposition."""
+        penalties as fitted); built on first access, no second eigendecomposition. Fitted on a 2-D y it
+        holds every target (outputs with a trailing target axis, as ``RidgePath(X, Y, lam)``)."""
         st = self.__dict__.get("_path_state")
         if st is None:
             raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet: path_ exists "
                                  "after fit")
         if st.path is None:
-            if st.c.shape[1] != 1:
-                raise AttributeError(
-                    "path_ holds one target: this estimator was fitted on a 2-D y with "
-                    f"{st.c.shape[1]} targets; fit it on one column for its path")
             st.path = _ridge_path(st)
         return st.path
 
@@ -62,7 +59,8 @@ def _ridge_path(st: _PathState):
     features = None if cen.plain else CentredFeatures(X, cen.x_off, cen.sqrt_sw)
     path = RidgePath.__new__(RidgePath)
     setup(path, None, st.side, None, st.lam, X=X, n=n, p=p, rank_dim=max(n, p), spec=st.spec,
-          c=np.ascontiguousarray(st.c[:, 0]), features=features)
+          c=np.ascontiguousarray(st.c if st.y_ndim == 2 else st.c[:, 0]), features=features,
+          multi=st.y_ndim == 2)
     return path
 
 

@@ -127,7 +127,8 @@ class MinNormRegressor(_LinearPredictor):
     path_ : fastrisk.RidgePath
         The one-penalty path (``lam = [0]``) of the centred, ``sqrt(sample_weight)``-rescaled problem,
         for risks and norms (``path_.norm(1)``, ``path_.standard_risk(design)``, ...); built on first
-        access from the fit's eigendecomposition; its predictions omit ``intercept_``. 1-D y only.
+        access from the fit's eigendecomposition; its predictions omit ``intercept_``. With 2-D y its
+        outputs carry a trailing target axis.
     n_features_in_ : int
     feature_names_in_ : ndarray of str (only when X has string column names)
 
@@ -245,7 +246,8 @@ class RidgePathCV(_LinearPredictor):
         The whole penalty path of the centred, ``sqrt(sample_weight)``-rescaled problem (``lam`` =
         ``cv_results_["alphas"]``), for risks and norms of every penalty (``path_.norm(np.inf)``,
         ``path_.adversarial_risk(design, eps)``); built on first access from the fit's
-        eigendecomposition; its predictions omit ``intercept_``. 1-D y only.
+        eigendecomposition; its predictions omit ``intercept_``. With 2-D y its outputs carry a
+        trailing target axis.
     n_features_in_ : int
     feature_names_in_ : ndarray of str (only when X has string column names)
 

@@ -31,10 +31,10 @@ def simulate(specs: dict[str, dict], root: Path, *, workers=None, client=None, p
     return pd.concat(frames, ignore_index=True)
 
 
-#: How the reproduction's direct simulations draw the design: ``"explicit"`` (X drawn block by block,
-#: :meth:`fastrisk.RidgePath.from_design`). When the Wishart route of flat-tail designs lands
-#: (``RidgePath.from_design(..., tail="wishart")``), switching this one name moves every direct
-#: simulation to it (its l2 risks; l_inf attacks stay on the explicit route).
+#: How the reproduction's direct simulations draw the design by default: ``"explicit"`` (X drawn block
+#: by block, :meth:`fastrisk.RidgePath.from_design`) or ``"wishart"`` (a flat tail's Gram from its
+#: Wishart law, ``RidgePath.from_design(..., tail="wishart")``: l2 risks only). The regime map chooses
+#: per attack (:attr:`fastrisk.reproduce.regime.Config.sim_tail`).
 SIM_TAIL = "explicit"
 #: From this many entries of X (n * p) on, the design is streamed rather than held (512 MiB of float64).
 STREAM_ENTRIES = 1 << 26
@@ -76,9 +76,8 @@ def simulate_path(spectrum, theta_star, n: int, seed: int, lam, attacks, eps, *,
             path = RidgePath.from_design(design, n, lam, seed=seed)
         else:
             path = RidgePath(*design.sample(n, seed=seed), lam)
-    else:  # the Wishart route (issue 18): l2 risks from the tail's Wishart law
-        kw: dict = {"tail": tail}  # RidgePath.from_design's tail= arrives with the Wishart route
-        path = RidgePath.from_design(design, n, lam, seed=seed, **kw)
+    else:  # the Wishart route: l2 risks from the tail's Wishart law, whatever p is
+        path = RidgePath.from_design(design, n, lam, seed=seed, tail=tail)
     out: dict = {"standard_risk": path.standard_risk(design)}
     for norm, target in attacks:
         out[(float(norm), target)] = path.adversarial_risk(design, eps, norm=norm, target=target)

@@ -84,6 +84,11 @@ class Config:
     sim_lam_n: tuple[float, float] = (-5.0, 3.0)
     time_budget: float = 900.0
     noise: float = NOISE
+    #: How the l2 attacks' simulations draw the design: ``"wishart"`` (the flat tail's Gram from its
+    #: Wishart law, exact in law for l2 quantities at a cost independent of p) or ``"explicit"``.
+    sim_tail: str = "wishart"
+    #: The l_inf attack needs the tail of X (explicit route): simulated up to this n only.
+    sim_linf_max_n: int = 4000
 
 
 def _half_decades(lo: int, hi: int, per: int) -> tuple[int, ...]:
@@ -92,10 +97,11 @@ def _half_decades(lo: int, hi: int, per: int) -> tuple[int, ...]:
 
 def config(quick: bool) -> Config:
     """Quick: theory at n = 10^2 .. 10^5 every half decade, one simulated seed at n = 500 (two_level);
-    default: every quarter decade, simulations at n = 1000 (2 seeds) and n = 4000 (1 seed, theta* = e1)."""
+    default: every quarter decade, simulations at n = 1000 (2 seeds), n = 4000 and n = 10^4 (1 seed,
+    theta* = e1; l2 attacks through the Wishart route, p = 10^6 at n = 10^4; l_inf up to n = 4000)."""
     if quick:
         return Config(theory_ns=_half_decades(2, 5, 2), sim_ns=(500,), sim_seeds=1)
-    return Config(theory_ns=tuple(sorted(set(_half_decades(2, 5, 4)) | {4000})), sim_ns=(1000, 4000),
+    return Config(theory_ns=tuple(sorted(set(_half_decades(2, 5, 4)) | {4000})), sim_ns=(1000, 4000, 10000),
                   sim_seeds=2)
 
 
@@ -229,9 +235,11 @@ def theory_table(cfg: Config, *, pieces: Path | None = None, log=None):
 
 
 def sim_point(kind: str, theta_star: str, n: int, seed: int, cfg: Config) -> list[dict]:
-    """One simulated ridge path (``GaussianDesign(spectrum, theta*, noise).sample(n, seed)``) and its
-    cells: the same quantities as :func:`theory_point` on the fixed simulation grid (with theta = 0 as
-    an end point), a minimum on the grid's edge marked as a bound."""
+    """Simulated ridge paths of ``GaussianDesign(spectrum, theta*, noise)`` at (n, seed) and their cells:
+    the same quantities as :func:`theory_point` on the fixed simulation grid (with theta = 0 as an end
+    point), a minimum on the grid's edge marked as a bound. The l2 attacks come from one path drawn by
+    ``cfg.sim_tail``, the l_inf attack from an explicit draw (only up to ``cfg.sim_linf_max_n``); the
+    ``route`` column says which."""
     gt = resolve_theta_star(theta_star)
     s = spectrum_array(kind, n)
     th = gt.build(s, n=n)
@@ -239,28 +247,38 @@ def sim_point(kind: str, theta_star: str, n: int, seed: int, cfg: Config) -> lis
     tr = float(s.sum())
     eps = np.array([radius(sc, kind, n, tr) for sc in SCHEDULES])
     lam = n * np.concatenate([[0.0], np.logspace(cfg.sim_lam_n[0], cfg.sim_lam_n[1], cfg.sim_n_lam)])
-    t0 = time.perf_counter()
-    res = simulate_path(s, th, n, seed, lam, list(ATTACKS.values()), eps, noise=cfg.noise)
-    sec = time.perf_counter() - t0
-    R0 = res["standard_risk"]
-    grid = np.append(lam, np.inf)
+    # l2 attacks through cfg.sim_tail (the Wishart route where the design has a flat tail), l_inf through
+    # the explicit route (it needs the tail of X) up to cfg.sim_linf_max_n; each group's harm uses the
+    # standard risk of its own draw.
+    groups = {cfg.sim_tail: [a for a, (nm, _) in ATTACKS.items() if nm == 2.0]}
+    linf = [a for a, (nm, _) in ATTACKS.items() if nm != 2.0]
+    if n <= cfg.sim_linf_max_n:
+        groups.setdefault("explicit", []).extend(linf)
     rows = []
-    for a, (nm, tg) in ATTACKS.items():
-        adv = res[(float(nm), tg)]
-        g = ground_truth_risk(th, eps, nm, tg, cfg.noise)
-        for j, sc in enumerate(SCHEDULES):
-            h = T.grid_optimum(np.append(np.maximum(R0, adv[:, j] - g[j]), null), grid)
-            b = T.grid_optimum(np.append(adv[:, j], null), grid)
-            rows.append(dict(
-                spectrum=kind, theta_star=gt.label, theta_spec=gt.describe(), n=int(n), p=int(s.size),
-                seed=int(seed), attack=a, norm=nm, target=tg, schedule=sc, eps=float(eps[j]),
-                null_risk=null, harm=h.value, harm_rel=h.value / null if null > 0 else math.nan,
-                harm_lam_n=h.lam / n, harm_edge=h.edge,
-                harm_null=bool(abs(h.value - null) <= NULL_RTOL * null), best_adversarial_risk=b.value,
-                best_adv_lam_n=b.lam / n, best_adv_edge=b.edge, ground_truth_adversarial_risk=float(g[j]),
-                best_over_ground_truth=float(ratio_or_nan(b.value, g[j])),
-                minnorm_standard_risk=float(R0[0]), minnorm_adversarial_risk=float(adv[0, j]),
-                seconds=sec))
+    grid = np.append(lam, np.inf)
+    for route, names in groups.items():
+        t0 = time.perf_counter()
+        res = simulate_path(s, th, n, seed, lam, [ATTACKS[a] for a in names], eps, noise=cfg.noise,
+                            tail=route)
+        sec = time.perf_counter() - t0
+        R0 = res["standard_risk"]
+        for a in names:
+            nm, tg = ATTACKS[a]
+            adv = res[(float(nm), tg)]
+            g = ground_truth_risk(th, eps, nm, tg, cfg.noise)
+            for j, sc in enumerate(SCHEDULES):
+                h = T.grid_optimum(np.append(np.maximum(R0, adv[:, j] - g[j]), null), grid)
+                b = T.grid_optimum(np.append(adv[:, j], null), grid)
+                rows.append(dict(
+                    spectrum=kind, theta_star=gt.label, theta_spec=gt.describe(), n=int(n), p=int(s.size),
+                    seed=int(seed), attack=a, norm=nm, target=tg, schedule=sc, eps=float(eps[j]),
+                    null_risk=null, harm=h.value, harm_rel=h.value / null if null > 0 else math.nan,
+                    harm_lam_n=h.lam / n, harm_edge=h.edge,
+                    harm_null=bool(abs(h.value - null) <= NULL_RTOL * null), best_adversarial_risk=b.value,
+                    best_adv_lam_n=b.lam / n, best_adv_edge=b.edge, ground_truth_adversarial_risk=float(g[j]),
+                    best_over_ground_truth=float(ratio_or_nan(b.value, g[j])),
+                    minnorm_standard_risk=float(R0[0]), minnorm_adversarial_risk=float(adv[0, j]),
+                    route=route, seconds=sec))
     return rows
 
 

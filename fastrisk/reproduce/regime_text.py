@@ -189,9 +189,22 @@ def _sim_sentence(th, sim) -> str | None:
     ns = sorted({k[4] for k in common})
     seeds = int(m["size"].max())
     return (f"Simulation spot checks ({', '.join(sorted({k[0] for k in common}))}, n = "
-            f"{', '.join(map(str, ns))}, up to {seeds} seed(s) per n, risks exact given theta_hat): relative "
+            f"{', '.join(map(str, ns))}, up to {seeds} seed(s) per n, risks exact given theta_hat; "
+            f"{_routes_text(sim)}): relative "
             "gap between the simulated H (mean over seeds) and the theory's, largest over the radii: "
             + "; ".join(bits) + " (l_inf through the sequence model's E||theta_hat||_1).")
+
+
+def _routes_text(sim) -> str:
+    """Which route drew each attack's designs, and up to which n."""
+    if "route" not in sim:
+        return "designs drawn explicitly"
+    parts = []
+    for route, d in sim.groupby("route", sort=False):
+        how = ("the flat tail's Gram drawn from its Wishart law" if route == "wishart"
+               else "X drawn explicitly")
+        parts.append(f"{', '.join(dict.fromkeys(d['attack']))} with {how} up to n = {int(d['n'].max())}")
+    return "; ".join(parts)
 
 
 def _group(keys, f):

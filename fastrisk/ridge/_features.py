@@ -112,8 +112,12 @@ class Features:
                 yield j0, j1, xb if self.dtype == np.float64 else xb.astype(self.dtype)
 
     def x_times(self, V: np.ndarray) -> np.ndarray:
-        """``X @ V`` in float64 for V (p,) or (p, k)."""
+        """``X @ V`` in float64 for V (p,) or (p, k). A held X is read only at the rows of V that are
+        not zero when they are few (a sparse theta* and Sigma theta*: one column of X, not all of it)."""
         if self.X is not None:
+            nz = np.flatnonzero(V if V.ndim == 1 else np.any(V != 0, axis=1))
+            if nz.size <= self.p // 8:
+                return xv(self.X[:, nz], V[nz])
             return xv(self.X, V)
         out = np.zeros((self.n,) + V.shape[1:])
         for j0, j1, xb in self.blocks("this computation"):

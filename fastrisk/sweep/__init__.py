@@ -32,6 +32,7 @@ require("fastrisk.sweep", "sweep")  # pandas, pyarrow, tqdm: one line naming the
 
 from . import runinfo as _prov  # noqa: E402 - after the extra's check
 from . import tasks as _tasks  # noqa: E402
+from .compute import unit_ids
 from .executors import (
     DaskExecutor,
     PoolExecutor,
@@ -42,15 +43,16 @@ from .executors import (
     cpu_count,
     shutdown_workers,
 )
-from .read import load, provenance
+from .read import count_true, load, provenance
 from .runinfo import VersionChangeWarning
 from .size import MAX_TASKS, SweepTooLarge, measure
 from .spec import Spec, SpecError, json_schema, parse_spec
 from .store import DamagedFileWarning, Store, StoreError
+from .summary import best_penalties
 from .tasks import batches, expand, task_seconds
 
-__all__ = ["run", "load", "provenance", "parse_spec", "expand", "measure", "json_schema", "Spec",
-           "SpecError", "StoreError", "TaskError", "SweepTooLarge", "DamagedFileWarning",
+__all__ = ["run", "load", "provenance", "best_penalties", "parse_spec", "expand", "measure", "json_schema",
+           "Spec", "SpecError", "StoreError", "TaskError", "SweepTooLarge", "DamagedFileWarning",
            "VersionChangeWarning", "MAX_TASKS", "connect", "check_address", "shutdown_workers"]
 
 
@@ -85,17 +87,29 @@ def _check_run_args(workers, threads, max_memory, batch_seconds) -> None:
         raise ValueError(f"max_memory must be a number of GiB > 0, got {max_memory!r}")
 
 
-def _batches(grid, ids: np.ndarray, kind: str, workers: int, extra: dict, seconds: float):
-    """The batches of ``ids`` (tasks or theory groups), each a plain dict, made as they are needed."""
-    if ids.size == 0:
+def _theory_batches(grid, gids: np.ndarray, workers: int, extra: dict, seconds: float):
+    """The batches of theory groups ``gids``, each a plain dict, made as they are needed."""
+    if gids.size == 0:
         return [], iter(())
-    groups = grid.group_of(ids) if kind == "task" else ids
-    unit = grid.theory if kind == "theory" else grid.task
-    g_cost = np.array([task_seconds(dict(g, kind_of_unit=kind)) for g in grid.groups])
+    cost = np.array([task_seconds(dict(g, kind_of_unit="theory")) for g in grid.groups])[gids]
+    parts = batches(gids, cost, grid.rows_per_task, max_items=_cap(gids.size, workers), seconds=seconds)
+    return parts, ({"kind": "theory", "items": [grid.theory(i) for i in part], **extra} for part in parts)
+
+
+def _task_batches(grid, done: np.ndarray, workers: int, extra: dict, seconds: float):
+    """The batches of the folds holding a task not in ``done``, each a plain dict, made as needed."""
+    folds = grid.todo_folds(done)
+    if folds.size == 0:
+        return [], iter(())
+    cost = grid.fold_seconds()[folds // len(grid.seeds)]
+    rows = grid.rows_per_task * grid.targets_per_fold
+    parts = batches(folds, cost, rows, max_items=_cap(folds.size, workers), seconds=seconds)
+    return parts, ({"kind": "task", "items": [grid.fold(f, done) for f in part], **extra} for part in parts)
+
+
+def _cap(units: int, workers: int) -> int:
     per_worker = 4 if workers > 1 else 1  # several batches per worker keep a pool balanced
-    cap = max(1, -(-ids.size // (per_worker * workers)))
-    parts = batches(ids, g_cost[groups], grid.rows_per_task, max_items=cap, seconds=seconds)
-    return parts, ({"kind": kind, "items": [unit(i) for i in part], **extra} for part in parts)
+    return max(1, -(-units // (per_worker * workers)))
 
 
 def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, workers: int | None = None,
@@ -147,7 +161,8 @@ def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, wor
     dict
         ``tasks`` (in the spec), ``skipped`` (already in ``out``), ``computed``, ``rows`` (in ``out``
         now), ``theory_groups``, ``out``, ``seconds``, ``workers``, ``executor``, ``threads``,
-        ``spec_hash``, ``batches`` (worker calls and files this run).
+        ``spec_hash``, ``batches`` (worker calls and files this run), ``flagged_rows`` (rows of a
+        ``dtype = "float32"`` sweep whose ``accuracy_flag`` is set, in ``out`` now; 0 in float64).
 
     Raises
     ------
@@ -182,14 +197,14 @@ def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, wor
             limit = _dask_memory_limit(client) or float("inf")
     else:
         w = max(1, cpu_count() // threads) if workers is None else workers
-        procs = max(1, min(w, size.tasks + (size.groups if spec.theory else 0)))
+        procs = max(1, min(w, size.folds + (size.groups if spec.theory else 0)))
         new = procs > 1
     size.check(processes=procs, new_processes=new, max_memory=limit, out=out, allow_large=allow_large)
     grid = expand(spec)
     h = spec.hash
     with Store(out, spec, grid, threads=threads) as store:
         skipped = int(store.done.sum())
-        todo = np.flatnonzero(~store.done)
+        todo = grid.todo_folds(store.done)
         gtodo = np.flatnonzero(~store.done_groups) if spec.theory else np.empty(0, dtype=np.int64)
         ex: DaskExecutor | SerialExecutor | PoolExecutor
         if client is not None:
@@ -206,8 +221,8 @@ def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, wor
                 record["dask_workers"] = _dask_versions(client)
             extra["run"] = store.record_run(record)
         nw = max(1, getattr(ex, "workers", 1) or 1)
-        gparts, gbatches = _batches(grid, gtodo, "theory", nw, extra, batch_seconds)
-        tparts, tbatches = _batches(grid, todo, "task", nw, extra, batch_seconds)
+        gparts, gbatches = _theory_batches(grid, gtodo, nw, extra, batch_seconds)
+        tparts, tbatches = _task_batches(grid, store.done.copy(), nw, extra, batch_seconds)
         bar = _progress_bar(grid.n_tasks, skipped, progress)
         computed = 0
         try:
@@ -217,14 +232,16 @@ def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, wor
                 elif done:
                     store.mark(b, done)
                 if b["kind"] == "task":
-                    computed += done
-                    bar.update(done)
+                    tasks = sum(len(unit_ids(u)) for u in b["items"][:done])
+                    computed += tasks
+                    bar.update(tasks)
                 if error is not None:
                     raise TaskError(error)
         finally:
             bar.close()
             ex.close()
         n_done = int(store.done.sum())
+    flagged = count_true(out, "accuracy_flag") if grid.columns.get("accuracy") else 0
     return {
         "tasks": grid.n_tasks,
         "skipped": skipped,
@@ -238,6 +255,7 @@ def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, wor
         "threads": threads,
         "spec_hash": h,
         "batches": len(gparts) + len(tparts),
+        "flagged_rows": flagged,
     }
 
 

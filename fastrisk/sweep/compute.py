@@ -1,19 +1,27 @@
-"""Compute one unit of a sweep: a task (simulation rows) or a group's theory columns.
+"""Compute one unit of a sweep: a fold (the tasks sharing one X), a single task, or a group's theory.
 
 This is the only module of :mod:`fastrisk.sweep` that calls the numerical API. Each function takes one
 plain dict (from :mod:`fastrisk.sweep.tasks`) and returns a :class:`pyarrow.Table`; it is a pure
 function of its argument, so it runs in the calling process, a pool worker or a Dask worker alike.
-:func:`compute_batch` computes a batch of units and concatenates their tables (a batch's rows are its
-units' rows in order, whatever the batching).
+:func:`compute_batch` computes a batch of units and concatenates their tables in task order.
 
 The data of a task are exactly::
 
-    design = fastrisk.GaussianDesign(fastrisk.spectra.<kind>(p, **params), signal * e_1, noise)
-    X, y = design.sample(n, seed=seed)
+    s = fastrisk.spectra.<kind>(p, **params)
+    theta_star = fastrisk.ground_truth.resolve_theta_star(table).build(s, n=n)   # or signal * e_1
+    design = fastrisk.GaussianDesign(s, theta_star, noise)
+    X, y = design.sample(n, seed=seed)                 # dtype=numpy.float32 with dtype = "float32"
+    path = fastrisk.RidgePath(X, y, lam)
 
-(linear tasks with ``n * p`` at or above the spec's ``stream`` threshold build the same path with
-``RidgePath.from_design(design, n, lam, seed=seed)``, never holding X), and its test sample
-(``test_size`` > 0, and the NTK model) is
+and the task's rows are this path's ``standard_risk(design)``, ``adversarial_risk(design, eps, norm,
+target)`` (and ``standard_risk_noise_avg``, ``norm2_sq_noise_avg``, ``accuracy_bound``,
+``accuracy_flags`` where the spec asks), equal to the stored values to about 1e-12 relative. A fold
+computes every task of one (spectrum, n, p, seed) from one path with one column of labels per task:
+``RidgePath(X, Y, lam)`` with ``Y[:, t]`` the labels of task t (the same X, the same noise draw z: ``y_t =
+X theta*_t + noise_t z`` are the sampled labels bit for bit), which agrees with the one-task path above to
+rounding; a fold of one task is that one-task path itself. Linear tasks with ``n * p`` at or above the
+spec's ``stream`` threshold build the same path with ``RidgePath.from_design(designs, n, lam, seed)``,
+never holding X. The test sample (``test_size`` > 0, and the NTK model) is
 ``design.sample(test_size, seed=numpy.random.SeedSequence(seed, spawn_key=(2,)))``; PGD random starts
 use ``numpy.random.SeedSequence(seed, spawn_key=(3,))``. Rows are ordered norm, target, lam, eps
 (eps innermost).
@@ -22,16 +30,22 @@ use ``numpy.random.SeedSequence(seed, spawn_key=(3,))``. Rows are ordered norm, 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pyarrow as pa
 
 from .. import spectra, theory
-from ..design import GaussianDesign
+from .._warnings import Float32AccuracyWarning
+from ..design import GaussianDesign, as_seed_sequence
 from ..ridge import RidgePath
+from ..ridge._build import _fold_signals
+from .rows import TASK_SCHEMA, THEORY_SCHEMA, task_rows, task_schema
+from .truths import truth_from_json
 
-__all__ = ["compute_task", "compute_theory", "compute_batch", "describe", "task_design", "test_seed",
-           "attack_seed", "TASK_SCHEMA", "THEORY_SCHEMA", "THEORY_NORMS"]
+__all__ = ["compute_task", "compute_fold", "compute_theory", "compute_batch", "describe", "task_design",
+           "build_theta_star", "test_seed", "attack_seed", "unit_ids", "unit_key", "TASK_SCHEMA",
+           "THEORY_SCHEMA", "THEORY_NORMS"]
 
 #: Child key of a task's seed that draws its test sample.
 TEST_KEY = 2
@@ -40,23 +54,27 @@ ATTACK_KEY = 3
 #: Attack norms the deterministic equivalents cover; other norms get NaN theory columns.
 THEORY_NORMS = (1.0, 2.0, math.inf)
 
-TASK_SCHEMA = pa.schema([
-    ("task", pa.int64()), ("model", pa.string()), ("spectrum", pa.string()), ("n", pa.int64()),
-    ("p", pa.int64()), ("seed", pa.int64()), ("noise", pa.float64()), ("lam", pa.float64()),
-    ("lam_n", pa.float64()), ("eps", pa.float64()), ("eps_spec", pa.float64()), ("norm", pa.float64()),
-    ("target", pa.string()), ("standard_risk", pa.float64()), ("adversarial_risk", pa.float64()),
-    ("empirical_adversarial_risk", pa.float64()),
-])
-THEORY_SCHEMA = pa.schema([("theory_standard_risk", pa.float64()),
-                           ("theory_adversarial_risk", pa.float64())])
+
+def _spectrum(unit: dict) -> np.ndarray:
+    return getattr(spectra, unit["kind"])(unit["p"], **unit["params"])
+
+
+def build_theta_star(member: dict, s: np.ndarray, n: int) -> np.ndarray:
+    """theta* of a task (or a fold's member): its ``[[theta_star]]`` description built for the spectrum
+    ``s`` and n, or ``signal * e_1`` (the spec's ``signal``, any sign) when the spec has no table."""
+    truth = member.get("truth")
+    if truth is None:
+        theta = np.zeros(s.size)
+        theta[0] = member["signal"]
+        return theta
+    return truth_from_json(truth).build(s, n=n)
 
 
 def task_design(task: dict) -> GaussianDesign:
-    """The population of a task: ``GaussianDesign(spectra.<kind>(p, **params), signal * e_1, noise)``."""
-    s = getattr(spectra, task["kind"])(task["p"], **task["params"])
-    theta = np.zeros(task["p"])
-    theta[0] = task["signal"]
-    return GaussianDesign(s, theta, task["noise"])
+    """The population of a task (or a theory group): ``GaussianDesign(spectra.<kind>(p, **params),
+    theta_star, noise)``."""
+    s = _spectrum(task)
+    return GaussianDesign(s, build_theta_star(task, s, task["n"]), task["noise"])
 
 
 def test_seed(seed: int) -> np.random.SeedSequence:
@@ -69,98 +87,157 @@ def attack_seed(seed: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=(ATTACK_KEY,))
 
 
-def _repeat_str(value: str, n: int) -> pa.Array:
-    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([value])) \
-        .cast(pa.string())
+# ----------------------------------------------------------------------------- one draw, many labels
+def _signals(designs: list[GaussianDesign], X: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """``X theta*`` of every distinct theta* of ``designs`` (u, n), summed in the order of
+    :meth:`GaussianDesign.sample` (so the labels below are the sampled ones bit for bit), and the index
+    of each design's theta*."""
+    keys: dict[bytes, int] = {}
+    idx = [keys.setdefault(d.theta_key, len(keys)) for d in designs]
+    TS = np.stack([designs[idx.index(u)].theta_star for u in range(len(keys))])
+    sig = np.zeros((TS.shape[0], X.shape[0]))
+    _fold_signals(sig, X, 0, X.shape[1], TS)
+    return sig, idx
 
 
-def _rows(task: dict, lam: np.ndarray, R: np.ndarray, blocks: list[tuple[float, str, np.ndarray,
-                                                                      np.ndarray]]) -> pa.Table:
-    """Assemble the tidy table: one row per (norm, target, lam, eps)."""
-    L, E = lam.size, len(task["eps"])
-    eps = np.asarray(task["eps"], dtype=np.float64)
-    eps_spec = np.asarray(task["eps_spec"], dtype=np.float64)
-    B = len(blocks)
-    N = B * L * E
-    norm = np.repeat(np.array([b[0] for b in blocks], dtype=np.float64), L * E)
-    names = sorted({b[1] for b in blocks})
-    codes = np.repeat(np.array([names.index(b[1]) for b in blocks], dtype=np.int32), L * E)
-    target = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(names, pa.string())).cast(pa.string())
-    adv = np.concatenate([b[2].reshape(-1) for b in blocks]) if B else np.empty(0)
-    emp = np.concatenate([b[3].reshape(-1) for b in blocks]) if B else np.empty(0)
-    lam_col = np.tile(np.repeat(lam, E), B)
-    n = task["n"]
-    cols = [
-        np.full(N, task["id"], dtype=np.int64), _repeat_str(task["model"], N),
-        _repeat_str(task["spectrum"], N), np.full(N, n, dtype=np.int64),
-        np.full(N, task["p"], dtype=np.int64), np.full(N, task["seed"], dtype=np.int64),
-        np.full(N, task["noise"], dtype=np.float64),
-        lam_col, lam_col / n, np.tile(eps, B * L), np.tile(eps_spec, B * L), norm, target,
-        np.tile(np.repeat(R, E), B), adv, emp,
-    ]
-    return pa.Table.from_arrays([c if isinstance(c, pa.Array) else pa.array(c) for c in cols],
-                                schema=TASK_SCHEMA)
+def _labels(designs: list[GaussianDesign], X: np.ndarray, seed) -> np.ndarray:
+    """(n, k): column t is ``designs[t].sample(n, seed)[1]`` on this X (one noise draw z for all)."""
+    ss = as_seed_sequence(seed)
+    sig, idx = _signals(designs, X)
+    return np.stack([d._labels(sig[idx[t]], ss) for t, d in enumerate(designs)], axis=1)
 
 
-def _linear(task: dict, design: GaussianDesign, lam: np.ndarray):
-    if task["stream"]:  # X is never held: O(n^2 + n * block) memory, blocks regenerated per norm pass
-        path = RidgePath.from_design(design, task["n"], lam, seed=task["seed"])
-    else:
-        X, y = design.sample(task["n"], seed=task["seed"])
-        path = RidgePath(X, y, lam)
-    R = path.standard_risk(design)
-    eps = np.asarray(task["eps"], dtype=np.float64)
+def _last(values: np.ndarray, multi: bool) -> np.ndarray:
+    """A path output with its target axis last, also for a one-target path (1-D y)."""
+    return values if multi else values[..., None]
+
+
+def _linear(unit: dict, designs: list[GaussianDesign], lam: np.ndarray) -> dict:
+    """Every output of one linear path for the k designs (one per task of the fold), target axis last."""
+    n, seed, k = unit["n"], unit["seed"], len(designs)
+    multi = k > 1
+    D = designs if multi else designs[0]
+    f32 = unit.get("dtype", "float64") == "float32"
+    dtype = np.float32 if f32 else np.float64
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Float32AccuracyWarning)  # the rows carry the flags instead
+        if unit["stream"]:  # X is never held: O(n^2 + n * block) memory, blocks regenerated per norm pass
+            path = RidgePath.from_design(D, n, lam, seed=seed, dtype=dtype)
+        elif not multi:
+            path = RidgePath(*designs[0].sample(n, seed=seed, dtype=dtype), lam)
+        else:
+            X, _ = designs[0].sample(n, seed=seed)
+            Y = _labels(designs, X, seed)
+            path = RidgePath(X.astype(np.float32) if f32 else X, Y, lam)
+            del X
+    out: dict = {"R": _last(path.standard_risk(D), multi)}
+    eps = np.asarray(unit["eps"], dtype=np.float64)
     test = None
-    if task["test_size"] > 0:
-        Xt, yt = design.sample(task["test_size"], seed=test_seed(task["seed"]))
-        test = (Xt, Xt @ design.theta_star, yt)
+    if unit["test_size"] > 0:
+        ts = test_seed(seed)
+        if multi:
+            Xt, _ = designs[0].sample(unit["test_size"], seed=ts)
+            clean = np.stack([Xt @ d.theta_star for d in designs], axis=1)
+            test = (Xt, clean, _labels(designs, Xt, ts))
+        else:
+            Xt, yt = designs[0].sample(unit["test_size"], seed=ts)
+            test = (Xt, Xt @ designs[0].theta_star, yt)
     blocks = []
-    for norm in task["norms"]:
-        for target in task["targets"]:
-            adv = path.adversarial_risk(design, eps, norm=norm, target=target)
+    for norm in unit["norms"]:
+        for target in unit["targets"]:
+            adv = _last(path.adversarial_risk(D, eps, norm=norm, target=target), multi)
             emp = np.full(adv.shape, np.nan)
             if test is not None and target != "consistent":
                 Xt, y_clean, y_noisy = test
-                emp = path.empirical_adversarial_risk(Xt, y_clean if target == "clean" else y_noisy, eps,
-                                                      norm=norm)
+                emp = _last(path.empirical_adversarial_risk(Xt, y_clean if target == "clean" else y_noisy,
+                                                            eps, norm=norm), multi)
             blocks.append((norm, target, adv, emp))
-    return R, blocks
+    out["blocks"] = blocks
+    per_lam = {}
+    if unit.get("noise_avg"):
+        per_lam["standard_risk_noise_avg"] = _last(path.standard_risk_noise_avg(D), multi)
+        per_lam["norm2_sq_noise_avg"] = _last(path.norm2_sq_noise_avg(D), multi)
+    if f32:
+        per_lam["accuracy_bound"] = np.repeat(path.accuracy_bound()[:, None], k, axis=1)
+        per_lam["accuracy_flag"] = np.repeat(path.accuracy_flags()[:, None], k, axis=1)
+    out["per_lam"] = per_lam
+    return out
 
 
-def _ntk(task: dict, design: GaussianDesign, lam: np.ndarray):
+def _ntk_one(unit: dict, design: GaussianDesign, lam: np.ndarray):
     from .. import ntk
 
-    opts = task["ntk"]
-    X, y = design.sample(task["n"], seed=task["seed"])
-    Xt, yt = design.sample(opts["test_size"], seed=test_seed(task["seed"]))
+    opts = unit["ntk"]
+    X, y = design.sample(unit["n"], seed=unit["seed"])
+    Xt, yt = design.sample(opts["test_size"], seed=test_seed(unit["seed"]))
     model = ntk.TwoLayerNTK(width=None, train=opts["train"]).fit(X, y, lam)
     R = model.standard_risk(Xt, theta_star=design.theta_star)
-    eps = np.asarray(task["eps"], dtype=np.float64)
+    eps = np.asarray(unit["eps"], dtype=np.float64)
     kw = {"method": opts["method"]}
     if opts["method"] == "pgd":
-        kw.update(steps=opts["steps"], restarts=opts["restarts"], seed=attack_seed(task["seed"]))
+        kw.update(steps=opts["steps"], restarts=opts["restarts"], seed=attack_seed(unit["seed"]))
     blocks = []
-    for norm in task["norms"]:
-        for target in task["targets"]:
+    for norm in unit["norms"]:
+        for target in unit["targets"]:
             tgt = {"theta_star": design.theta_star} if target == "clean" else {"f_star": yt}
             adv = ntk.adversarial_risk(model, Xt, eps, norm=norm, **tgt, **kw)
             blocks.append((norm, target, adv, np.full(adv.shape, np.nan)))
     return R, blocks
 
 
+def _ntk(unit: dict, designs: list[GaussianDesign], lam: np.ndarray) -> dict:
+    """The NTK model: one kernel path per task (its Gram depends on X alone, but the model is fitted per
+    label vector); outputs with the target axis last, as :func:`_linear`."""
+    per = [_ntk_one(unit, d, lam) for d in designs]
+    blocks = []
+    for b in range(len(per[0][1])):
+        norm, target = per[0][1][b][:2]
+        blocks.append((norm, target, np.stack([r[1][b][2] for r in per], axis=-1),
+                       np.stack([r[1][b][3] for r in per], axis=-1)))
+    return {"R": np.stack([r[0] for r in per], axis=-1), "blocks": blocks, "per_lam": {}}
+
+
+# ----------------------------------------------------------------------------- units
+def _as_fold(task: dict) -> dict:
+    """A single task as a fold of one member."""
+    member = {"id": task["id"], "group": task.get("group", 0), "theta_star": task.get("theta_star", "e1"),
+              "truth": task.get("truth"), "noise": task["noise"]}
+    return dict(task, members=[member], ids=[task["id"]], kind_of_unit="fold")
+
+
+def compute_fold(fold: dict) -> pa.Table:
+    """Rows of the tasks ``fold["ids"]`` of a fold, in task order (every member is computed: see
+    :mod:`fastrisk.sweep.tasks`)."""
+    s = _spectrum(fold)
+    n = fold["n"]
+    thetas: dict[str, np.ndarray] = {}
+    designs = []
+    for m in fold["members"]:
+        if m["theta_star"] not in thetas:
+            thetas[m["theta_star"]] = build_theta_star(dict(m, signal=fold["signal"]), s, n)
+        designs.append(GaussianDesign(s, thetas[m["theta_star"]], m["noise"]))
+    lam = np.asarray(fold["lam"], dtype=np.float64)
+    out = (_linear if fold["model"] == "linear" else _ntk)(fold, designs, lam)
+    schema = task_schema(**fold.get("columns", {}))
+    emit = set(fold["ids"])
+    tables = []
+    for t, m in enumerate(fold["members"]):
+        if m["id"] not in emit:
+            continue
+        blocks = [(q, tg, a[..., t], e[..., t]) for q, tg, a, e in out["blocks"]]
+        per_lam = {c: v[:, t] for c, v in out["per_lam"].items()}
+        tables.append(task_rows(fold, m, lam, out["R"][:, t], blocks, per_lam, schema))
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+
+
 def compute_task(task: dict) -> pa.Table:
-    """Rows of one task (see the module docstring for its data and row order)."""
-    design = task_design(task)
-    lam = np.asarray(task["lam"], dtype=np.float64)
-    if task["model"] == "linear":
-        R, blocks = _linear(task, design, lam)
-    else:
-        R, blocks = _ntk(task, design, lam)
-    return _rows(task, lam, R, blocks)
+    """Rows of one task computed alone (a fold of one member; see the module docstring)."""
+    return compute_fold(_as_fold(task))
 
 
 def compute_theory(group: dict) -> pa.Table:
-    """Deterministic-equivalent columns of one group (spectrum, n, p, noise), in a task's row order.
+    """Deterministic-equivalent columns of one group (spectrum, theta_star, n, p, noise), in a task's row
+    order.
 
     ``theory_standard_risk`` is :func:`fastrisk.theory.ridge_equivalent`'s ``risk``;
     ``theory_adversarial_risk`` is :func:`fastrisk.theory.adversarial_equivalent` (norms 1, 2 and inf;
@@ -187,23 +264,52 @@ def compute_theory(group: dict) -> pa.Table:
                                 schema=THEORY_SCHEMA)
 
 
+def unit_ids(unit: dict) -> list[int]:
+    """The ids a unit's rows are stored under: a fold's emitted tasks, a task's id, a theory group."""
+    kind = unit["kind_of_unit"]
+    if kind == "fold":
+        return list(unit["ids"])
+    return [unit["id"] if kind == "task" else unit["group"]]
+
+
+def unit_key(unit: dict) -> int:
+    """A number naming the unit among its batch kind (fold, task or group index)."""
+    kind = unit["kind_of_unit"]
+    return unit["fold"] if kind == "fold" else unit["id"] if kind == "task" else unit["group"]
+
+
 def describe(unit: dict) -> str:
-    """``task 12 (spectrum=..., n=..., p=..., noise=..., seed=...)`` or ``theory of group 3 (...)``."""
-    where = f"spectrum={unit['spectrum']!r}, n={unit['n']}, p={unit['p']}, noise={unit['noise']:g}"
-    if unit["kind_of_unit"] == "theory":
+    """``tasks 0, 8 (spectrum=..., n=..., p=..., seed=...; ...)``, ``task 12 (...)`` or ``theory of group
+    3 (...)``."""
+    where = f"spectrum={unit['spectrum']!r}, n={unit['n']}, p={unit['p']}"
+    kind = unit["kind_of_unit"]
+    if kind == "fold":
+        ids = [m["id"] for m in unit["members"]]
+        noise = sorted({m["noise"] for m in unit["members"]})
+        truths = list(dict.fromkeys(m["theta_star"] for m in unit["members"]))
+        return (f"task{'s' if len(ids) > 1 else ''} {', '.join(map(str, ids))} ({where}, "
+                f"seed={unit['seed']}; noise {', '.join(f'{v:g}' for v in noise)}; "
+                f"theta_star {', '.join(truths)})")
+    where += f", noise={unit['noise']:g}"
+    if unit.get("truth") is not None:
+        where += f", theta_star={unit['theta_star']!r}"
+    if kind == "theory":
         return f"theory of group {unit['group']} ({where})"
     return f"task {unit['id']} ({where}, seed={unit['seed']})"
 
 
 def compute_unit_table(unit: dict) -> pa.Table:
-    """The table of one task or one group's theory (``unit["kind_of_unit"]``)."""
-    return compute_theory(unit) if unit["kind_of_unit"] == "theory" else compute_task(unit)
+    """The table of one fold, task or group's theory (``unit["kind_of_unit"]``)."""
+    kind = unit["kind_of_unit"]
+    if kind == "theory":
+        return compute_theory(unit)
+    return compute_fold(unit) if kind == "fold" else compute_task(unit)
 
 
 def compute_batch(batch: dict) -> tuple[pa.Table | None, int, str | None]:
     """Compute the units of a batch in order: ``(table, done, error)``, where ``table`` holds the rows of
-    the first ``done`` units (None if none) and ``error`` names the unit that raised, and how, if one
-    did (the units after it are not computed)."""
+    the first ``done`` units (None if none; task rows in task order) and ``error`` names the unit that
+    raised, and how, if one did (the units after it are not computed)."""
     tables = []
     error = None
     for u in batch["items"]:
@@ -215,4 +321,8 @@ def compute_batch(batch: dict) -> tuple[pa.Table | None, int, str | None]:
     if not tables:
         return None, 0, error
     table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    if batch["kind"] == "task" and table.num_rows:
+        task = table.column("task").to_numpy()
+        if np.any(task[1:] < task[:-1]):  # folds interleave task ids: store them in canonical order
+            table = table.take(np.argsort(task, kind="stable"))
     return table, len(tables), error

@@ -1,11 +1,11 @@
 """Executors: run units of work (tasks, theory groups) and yield results as they finish.
 
-Three ways, one contract -- ``execute(batches)`` takes batches of units (several tasks, or several
-groups' theory: :func:`fastrisk.sweep.tasks.batches`) and yields ``(batch, table, done, error)`` in
-completion order: the rows of the batch's first ``done`` units and, if a unit raised, the error naming
-it. The caller (the process that called :func:`fastrisk.sweep.run`) writes every table; local pool
-workers, which share its file system, write their own (``table`` is then None) and raise
-:class:`TaskError` after writing what they finished:
+Three ways, one contract -- ``execute(batches)`` takes batches of units (several folds -- the tasks
+sharing one X -- or several groups' theory: :func:`fastrisk.sweep.tasks.batches`) and yields ``(batch,
+table, done, error)`` in completion order: the rows of the batch's first ``done`` units and, if a unit
+raised, the error naming it. The caller (the process that called :func:`fastrisk.sweep.run`) writes every
+table; local pool workers, which share its file system, write their own (``table`` is then None) and
+raise :class:`TaskError` after writing what they finished:
 
 - :class:`SerialExecutor`: in the calling process (``workers=1``), no machinery at all.
 - :class:`PoolExecutor`: a local process pool started with ``spawn`` (never ``fork``: a forked child of
@@ -35,7 +35,7 @@ from contextlib import contextmanager
 
 import pyarrow as pa
 
-from .compute import compute_batch, describe
+from .compute import compute_batch, describe, unit_key
 
 __all__ = ["compute_unit", "TaskError", "describe", "pin_threads", "SerialExecutor", "PoolExecutor",
            "DaskExecutor", "connect", "cpu_count", "shutdown_workers", "START_METHOD", "Result"]
@@ -328,8 +328,7 @@ def _order(b: dict) -> tuple[int, int]:
 
 
 def _first(b: dict) -> int:
-    u = b["items"][0]
-    return u["id"] if b["kind"] == "task" else u["group"]
+    return unit_key(b["items"][0])
 
 
 def check_address(address) -> str:

@@ -7,6 +7,7 @@ the recipe is in :mod:`fastrisk.sweep.spec`).
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 
@@ -34,15 +35,18 @@ from .fields import (
     unknown_keys,
 )
 from .kinds import KindArray
+from .truths import TruthArray
 
 __all__ = ["SPEC_TABLE", "PATH_TABLE", "NTK_TABLE", "TOP_KEYS", "PATH_KEYS", "NTK_KEYS", "MODELS", "TARGETS",
-           "SPECTRUM_KINDS", "NTK_TRAIN", "NTK_METHODS", "STREAM_AUTO_MIN", "NTK_TEST_SIZE"]
+           "SPECTRUM_KINDS", "NTK_TRAIN", "NTK_METHODS", "STREAM_AUTO_MIN", "NTK_TEST_SIZE", "DTYPES"]
 
 MODELS = ("linear", "ntk")
 TARGETS = ("clean", "noisy", "consistent")
 SPECTRUM_KINDS = ("isotropic", "power_law", "bllt_log", "two_level", "spiked")
 NTK_TRAIN = ("first", "second", "both")
 NTK_METHODS = ("first_order", "fgsm", "pgd")
+#: Precision of the Gram and the eigendecomposition of linear tasks (every reduction after it is float64).
+DTYPES = ("float64", "float32")
 #: ``stream = "auto"``: linear tasks with n * p at or above this many entries of X (512 MiB in float64)
 #: never hold X (:meth:`fastrisk.RidgePath.from_design`).
 STREAM_AUTO_MIN = 2**26
@@ -217,6 +221,24 @@ def _consistent_target(raw, values, parent):
             raise SpecError("path.target \"consistent\" is defined for model = \"linear\" only")
 
 
+def _signal_or_truth(raw, values, parent):
+    if "signal" in raw and "theta_star" in raw:
+        raise SpecError("give signal (theta* = signal * e_1) or [[theta_star]] tables, not both (an e1 "
+                        "table with scale = ... is theta* = scale * e_1)")
+
+
+def _linear_only(key: str, default, what: str) -> Rule:
+    """``key`` away from its default needs model = "linear"."""
+
+    def check(raw, values, parent):
+        if values[key] != default and values["model"] != "linear":
+            raise SpecError(f"{key} = {json.dumps(raw[key])} ({what}) is available for model = \"linear\" "
+                            "only")
+
+    return Rule(check, {"if": {"properties": {"model": {"const": "ntk"}}, "required": ["model"]},
+                        "then": {"properties": {key: {"const": default}}}})
+
+
 def _ntk_needs_model(raw, values, parent):
     tab = raw.get("ntk", {})
     if not isinstance(tab, Mapping):
@@ -265,7 +287,8 @@ NTK_TABLE = NtkTable(
     })
 
 SPEC_TABLE = Table(
-    "A fastrisk sweep: a grid of tasks, one per (spectrum, n, p, noise, seed), each a whole ridge path.",
+    "A fastrisk sweep: a grid of tasks, one per (spectrum, theta_star, n, p, noise, seed), each a whole "
+    "ridge path.",
     where="the spec",
     entries={
         "model": Choice("linear (ridge path, Gaussian closed forms) or ntk (kernel ridge path on the "
@@ -279,7 +302,13 @@ SPEC_TABLE = Table(
                                 strict=True),
         "seeds": Seeds("Seeds: an int k (seeds 0..k-1) or a list of seeds.", range(1)),
         "noise": FloatGrid("Label-noise standard deviations sigma.", (1.0,), minimum=0.0),
-        "signal": Number("theta* = signal * e_1.", 1.0),
+        "signal": Number("theta* = signal * e_1 (or give [[theta_star]] tables).", 1.0),
+        "theta_star": TruthArray(
+            "Ground truths, a grid axis: one table per theta* with kind (e1, top_k, band, power, dense, "
+            "file), its parameters (k; start, stop, possibly relative as \"k*\", \"2k*\", \"0.1n\"; a; "
+            "seed, dist; path), optional name (the theta_star column) and scale (its stated norm, default "
+            "1.0, an l2 norm unless normalise says sigma or none); not with signal.", None),
+        "_truth": Rule(_signal_or_truth, {"not": {"required": ["signal", "theta_star"]}}),
         "theory": Boolean("Add the deterministic equivalents theory_standard_risk and "
                           "theory_adversarial_risk beside every row (linear model only).", False),
         "_theory": Rule(_theory_linear, {
@@ -288,9 +317,15 @@ SPEC_TABLE = Table(
         "test_size": Integer("Linear model: also attack a fresh test sample of this size "
                              "(empirical_adversarial_risk).", 0, minimum=0,
                              hint=" (0: no empirical attack)"),
+        "noise_avg": Boolean("Linear model: add the exact averages over the label noise given X, "
+                             "standard_risk_noise_avg and norm2_sq_noise_avg, beside every row.", False),
+        "_noise_avg": _linear_only("noise_avg", False, "exact noise averages"),
         "name": String("A label kept in the manifest.", ""),
         "stream": Stream("Linear tasks never hold X (RidgePath.from_design): true, false, an int (stream "
                          "when n * p is at least that) or \"auto\" (from 2^26 entries).", STREAM_AUTO_MIN),
+        "dtype": Choice("Linear model: precision of the Gram and the eigendecomposition; float32 adds "
+                        "accuracy_bound and accuracy_flag beside every row.", "float64", options=DTYPES),
+        "_dtype": _linear_only("dtype", "float64", "the precision of the eigendecomposition"),
         "spectrum": KindArray(
             "One table per spectrum: kind, optional name (the spectrum column), and the keyword arguments "
             "of fastrisk.spectra.<kind> (numbers, or {coef, n_power, p_power, round} tables).",

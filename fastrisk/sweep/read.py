@@ -16,15 +16,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .compute import TASK_SCHEMA, THEORY_SCHEMA
+from .rows import THEORY_SCHEMA
 from .spec import parse_spec
 from .store import MANIFEST, Damaged, StoreError, read_manifest, scan
 from .tasks import Grid, expand
+from .truths import SIGNAL_LABEL
 
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["load", "provenance"]
+__all__ = ["load", "provenance", "row_count", "count_true"]
 
 #: ``DataFrame.attrs`` key under which :func:`load` puts :func:`provenance`.
 ATTRS_KEY = "fastrisk.sweep"
@@ -42,7 +43,7 @@ def _open(out) -> tuple[Path, dict, Grid]:
     if spec.hash != man.get("spec_hash"):
         raise StoreError(f"out={os.fspath(out)!r} was written by another version of fastrisk.sweep (its "
                          "manifest does not reproduce its spec hash)")
-    return out, man, expand(spec)
+    return out, man, expand(spec, check=False)
 
 
 def provenance(out) -> dict:
@@ -144,11 +145,13 @@ def load(out, *, complete: bool = False) -> pandas.DataFrame:
         raise StoreError(str(exc)) from None
     if complete and not done.all():
         raise StoreError(f"out={os.fspath(out)!r} holds {int(done.sum())} of {grid.n_tasks} tasks")
-    table = _read([f for f, _ in files], TASK_SCHEMA)
+    table = _read([f for f, _ in files], grid.task_schema)
     task = table.column("task").to_numpy()
     if task.size > 1 and np.any(task[1:] < task[:-1]):  # files out of task order: restore it, stably
         table = table.take(np.argsort(task, kind="stable"))
     df = table.to_pandas()
+    if "theta_star" not in df.columns:  # theta* = signal * e_1: one ground truth, labelled as the vocabulary
+        df.insert(df.columns.get_loc("spectrum") + 1, "theta_star", SIGNAL_LABEL)
     if grid.groups and man["spec"].get("theory"):
         _attach_theory(df, out, grid, complete)
     df.attrs[ATTRS_KEY] = provenance(out)
@@ -186,3 +189,28 @@ def _spec_dict(j: dict) -> dict:
     if j["ntk"]:
         d["ntk"] = j["ntk"]
     return d
+
+
+def row_count(out) -> int:
+    """Rows of the tasks in the store at ``out`` (from the files' footers)."""
+    out, _, grid = _open(out)
+    done, _ = scan(out, "task", grid, on_damaged=_raise_damaged)
+    return int(done.sum()) * grid.rows_per_task
+
+
+def count_true(out, column: str) -> int:
+    """How many rows of the store at ``out`` have the boolean ``column`` set (0 when the store has no such
+    column); reads that one column."""
+    out, _, grid = _open(out)
+    schema = grid.task_schema
+    if column not in schema.names:
+        return 0
+    _, files = scan(out, "task", grid, on_damaged=_raise_damaged)
+    if not files:
+        return 0
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    col = ds.dataset([os.fspath(f) for f, _ in files], schema=schema, format="parquet") \
+        .to_table(columns=[column]).column(column)
+    return int(pc.sum(col).as_py() or 0)

@@ -1,12 +1,14 @@
-"""How large a sweep is, known before anything is expanded or written: tasks, rows, memory per task and
-the store's size; :class:`SweepTooLarge` for what would not finish.
+"""How large a sweep is, known before anything is expanded or written: tasks, rows, memory per unit of
+work (a fold: the tasks sharing one X) and the store's size; :class:`SweepTooLarge` for what would not
+finish.
 
 :func:`measure` reads only the spec's lists (never a seed range, never a spectrum), so a sweep of 10^8
 seeds or of p = 10^8 features is measured in microseconds. :meth:`Size.check` refuses, with one line,
 
 - more than :data:`MAX_TASKS` tasks;
-- an estimated peak memory (per task, times the processes computing at once, plus each worker
-  process's own footprint) above ``max_memory`` -- by default the memory available now;
+- an estimated peak memory (per fold -- the tasks sharing one X, computed together -- times the
+  processes computing at once, plus each worker process's own footprint) above ``max_memory`` -- by
+  default the memory available now;
 - an estimated store larger than the free space of its file system;
 
 unless ``allow_large`` (``fastrisk sweep --allow-large``). The estimates are deliberately generous
@@ -64,19 +66,29 @@ def available_memory() -> int:
 
 
 def _task_bytes(spec: Spec, n_: int, p_: int, rows: int) -> tuple[float, str]:
-    """Upper estimate of one task's peak memory above its process's own, and how the task runs."""
+    """Upper estimate of one fold's peak memory above its process's own, and how it runs.
+
+    A fold computes k = (ground truths x noise levels) tasks from one X: the design, the Gram and its
+    eigendecomposition once; per target its labels, its (penalty, radius) results and its rows."""
     n, p = float(n_), float(p_)
     L = float(spec.n_penalties)
     E = float(len(spec.eps_values))
-    out = rows * 400.0 + L * E * 64.0 + TASK_OVERHEAD  # the rows table (numpy, Arrow, Parquet buffers)
+    k = float(len(spec.truth_labels) * len(spec.noise))
+    B = float(len(spec.norms) * len(spec.targets))
+    # the rows table (numpy, Arrow, Parquet buffers) and the path's per-target results
+    out = k * rows * 400.0 + k * L * E * 64.0 + 8.0 * k * (4 * n + L * (8 + 2 * E * B)) + TASK_OVERHEAD
+    if k > 1:  # the (g, k, L) spectral weights, held while they fit config.WEIGHTS_BYTES
+        out += min(float(config.WEIGHTS_BYTES), 8.0 * n * k * L)
     if spec.model == "ntk":
         t = float(spec.ntk["test_size"])
         arrays = 1.5 * n * p + 1.5 * t * p + 6 * n * n + 3 * n * t + p * L * min(t, 256.0)
         return 8.0 * arrays + out, "ntk"
     t = float(spec.test_size)
+    test = 1.5 * t * p + (3 * t * k if k > 1 else 0.0)
     if spec.stream_min is not None and n <= p and n * p >= spec.stream_min:
-        return 8.0 * (6 * n * n + 4 * p + 1.5 * t * p) + 4.0 * config.BLOCK_BYTES + out, "streamed"
-    return 8.0 * (1.5 * n * p + 1.5 * t * p + 6 * n * n + 4 * p) + out, "X held"
+        return 8.0 * (6 * n * n + 4 * p * (1 + k) + test) + 4.0 * config.BLOCK_BYTES + out, "streamed"
+    # X held (a float32 path holds the float64 draw and its float32 copy: 12 n p bytes)
+    return 8.0 * (1.5 * n * p + test + 6 * n * n + 4 * p * (1 + k)) + out, "X held"
 
 
 def _theory_bytes(spec: Spec, p: int, rows: int) -> float:
@@ -89,6 +101,7 @@ class Size:
 
     tasks: int
     groups: int
+    folds: int
     rows_per_task: int
     task_bytes: float
     largest: str
@@ -136,9 +149,9 @@ class Size:
             who = f"{processes} worker(s) x " if processes > 1 or new_processes else ""
             what = "the memory available now" if max_memory is None else "max_memory / --max-memory"
             raise SweepTooLarge(
-                f"the sweep needs about {gib(need)} ({who}{gib(need / processes)} for its largest task, "
-                f"{self.largest}) but the limit is {gib(limit)} ({what}): use fewer workers or smaller n/p "
-                f"{confirm}")
+                f"the sweep needs about {gib(need)} ({who}{gib(need / processes)} for its largest unit of "
+                f"work, {self.largest}) but the limit is {gib(limit)} ({what}): use fewer workers or smaller "
+                f"n/p {confirm}")
         if out is not None:
             free, have = _disk_room(Path(out))
             if self.store_bytes > free + have:
@@ -189,7 +202,7 @@ def measure(spec: Spec) -> Size:
     """
     rows = spec.n_penalties * len(spec.eps_values) * len(spec.norms) * len(spec.targets)
     pairs = [(n, p) for n in spec.n for p in spec.p_values(n)]
-    groups = len(spec.spectra) * len(pairs) * len(spec.noise)
+    groups = len(spec.spectra) * len(spec.truth_labels) * len(pairs) * len(spec.noise)
     worst, largest, theory = 0.0, "", 0.0
     for n, p in pairs:
         b, how = _task_bytes(spec, n, p, rows)
@@ -197,5 +210,6 @@ def measure(spec: Spec) -> Size:
             worst, largest = b, f"n={n}, p={p}, {how}"
         if spec.theory:
             theory = max(theory, _theory_bytes(spec, p, rows))
-    return Size(tasks=groups * len(spec.seeds), groups=groups, rows_per_task=rows, task_bytes=worst,
+    return Size(tasks=groups * len(spec.seeds), groups=groups,
+                folds=len(spec.spectra) * len(pairs) * len(spec.seeds), rows_per_task=rows, task_bytes=worst,
                 largest=largest, theory_bytes=theory)

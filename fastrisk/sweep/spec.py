@@ -2,12 +2,12 @@
 into a validated, normalised :class:`Spec`, and published as JSON Schema (``spec.schema.json`` beside
 this module, :func:`json_schema`) so editors complete and check TOML specs.
 
-A spec describes a grid of *tasks*, one per (spectrum, n, p, noise, seed), and what each task reports
-(penalties, radii, attack norms, targets). :func:`parse_spec` checks every value, fills in every default
-and normalises, so that two spellings of the same sweep (``seeds = 3`` and ``seeds = [0, 1, 2]``) have
-the same :attr:`Spec.hash`. Errors are :class:`SpecError` (a ``ValueError``) naming the first offending
-key and what was expected; nothing is computed or written before the whole spec is valid. Parsing never
-expands a grid: ``seeds = 100000000`` is a ``range``, and a penalty grid larger than
+A spec describes a grid of *tasks*, one per (spectrum, theta_star, n, p, noise, seed), and what each task
+reports (penalties, radii, attack norms, targets). :func:`parse_spec` checks every value, fills in every
+default and normalises, so that two spellings of the same sweep (``seeds = 3`` and ``seeds = [0, 1, 2]``)
+have the same :attr:`Spec.hash`. Errors are :class:`SpecError` (a ``ValueError``) naming the first
+offending key and what was expected; nothing is computed or written before the whole spec is valid.
+Parsing never expands a grid: ``seeds = 100000000`` is a ``range``, and a penalty grid larger than
 :data:`~fastrisk.sweep.fields.MAX_AXIS` is refused before it is built.
 
 Scaled values (the one piece of arithmetic a spec may hold, no code is ever evaluated): a spectrum
@@ -23,9 +23,14 @@ Declare it in :data:`SPEC_TABLE` (or a sub-table) with its field type, default a
 documentation, add it to :class:`Spec`, and let :meth:`Spec.to_json` write it *only when it differs
 from its default*: the hash of every existing spec, hence every existing store, stays valid. Then
 regenerate the JSON Schema (:func:`write_json_schema`; a test keeps the file in sync). A new
-grid axis of tables (a ``[[theta_star]]`` with kind, parameters, name) is one more
-:class:`~fastrisk.sweep.fields.KindArray` over a registry of functions, parsed and described from
-their signatures like ``[[spectrum]]``.
+grid axis of tables over a registry of functions is one more :class:`~fastrisk.sweep.kinds.KindArray`,
+parsed and described from their signatures like ``[[spectrum]]``; ``[[theta_star]]`` is read by the
+ground-truth vocabulary itself (:class:`~fastrisk.sweep.truths.TruthArray`), so the library, the main
+command and the sweep share one validator.
+
+Keys added after format 1 (each absent from the canonical form at its default): ``[[theta_star]]``
+(ground truths, written as :meth:`fastrisk.ground_truth.GroundTruth.to_dict`, with ``signal`` left
+out), ``noise_avg`` and ``dtype``.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..ground_truth import GroundTruth
 from .fields import MAX_AXIS, SpecError
 from .keys import (  # noqa: F401 - EPS_KEYS ... NTK_TEST_SIZE: this module's names before the split
     EPS_KEYS,
@@ -56,6 +62,7 @@ from .keys import (  # noqa: F401 - EPS_KEYS ... NTK_TEST_SIZE: this module's na
     TOP_KEYS,
 )
 from .kinds import SCALED_KEYS, KindSpec, Scaled  # noqa: F401
+from .truths import SIGNAL_LABEL
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -107,6 +114,9 @@ class Spec:
     norms: tuple[float, ...]
     targets: tuple[str, ...]
     ntk: dict
+    theta_stars: tuple[GroundTruth, ...] | None = None
+    noise_avg: bool = False
+    dtype: str = "float64"
 
     def p_values(self, n: int) -> tuple[int, ...]:
         """Feature counts paired with training size n: the ``p`` list, or ``round(n ** e)``."""
@@ -130,6 +140,13 @@ class Spec:
         return [n * v for v in self.lam_n or ()]
 
     @property
+    def truth_labels(self) -> tuple[str, ...]:
+        """The ``theta_star`` column's labels, in grid order (``("e1",)`` for theta* = signal * e_1)."""
+        if self.theta_stars is None:
+            return (SIGNAL_LABEL,)
+        return tuple(t.label for t in self.theta_stars)
+
+    @property
     def n_penalties(self) -> int:
         return len(self.lam if self.lam is not None else self.lam_n or ())
 
@@ -142,7 +159,7 @@ class Spec:
             seeds_json = len(seeds)
         else:
             seeds_json = list(seeds)
-        return {
+        out = {
             "format": SPEC_FORMAT, "model": self.model, "n": list(self.n),
             "p": None if self.p is None else list(self.p),
             "p_exponent": None if self.p_exponent is None else list(self.p_exponent),
@@ -158,6 +175,15 @@ class Spec:
                      "target": list(self.targets)},
             "ntk": dict(self.ntk),
         }
+        # keys added since format 1 enter only away from their defaults: every older hash stays valid
+        if self.theta_stars is not None:
+            del out["signal"]  # not given with [[theta_star]] (a spec error to give both)
+            out["theta_star"] = [t.to_dict() for t in self.theta_stars]
+        if self.noise_avg:
+            out["noise_avg"] = True
+        if self.dtype != "float64":
+            out["dtype"] = self.dtype
+        return out
 
     @property
     def hash(self) -> str:
@@ -237,7 +263,8 @@ def parse_spec(spec: Mapping | str | os.PathLike | Spec) -> Spec:
                 name=v["name"], stream_min=v["stream"], spectra=v["spectrum"], lam=path["lam"],
                 lam_n=path["lam_n"], eps_values=eps["values"], eps_n_power=eps["n_power"],
                 eps_p_power=eps["p_power"], eps_relative=eps["relative"], norms=path["norm"],
-                targets=path["target"], ntk=dict(ntk))
+                targets=path["target"], ntk=dict(ntk), theta_stars=v["theta_star"],
+                noise_avg=v["noise_avg"], dtype=v["dtype"])
 
 
 def json_schema() -> dict:

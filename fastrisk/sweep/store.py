@@ -2,10 +2,13 @@
 
 Layout of an output directory::
 
-    manifest.json                 the normalised spec, its SHA-256 hash, the thread count, and one
-                                  provenance record per run that computed tasks (``runs``)
-    tasks/part-000000120.parquet  the rows of a batch of tasks (120, 121, ...), written atomically the
-                                  moment the batch finishes; its footer lists the task ids it holds
+    manifest.json                 the normalised spec, its SHA-256 hash, the thread count, what each
+                                  ground truth resolved to per (spectrum, n, p) (``theta_star``: relative
+                                  indices as integers, its l2 and Sigma norms), and one provenance
+                                  record per run that computed tasks (``runs``)
+    tasks/part-000000120.parquet  the rows of a batch of folds (tasks 120, 121, ..., in task order),
+                                  written atomically the moment the batch finishes; its footer lists
+                                  the task ids it holds
     theory/part-000000007.parquet the theory columns of a batch of groups (spec ``theory = true``)
     damaged/                      files found damaged on resume, moved aside (their tasks recomputed)
     .lock                         held (flock) while a sweep runs on the directory
@@ -35,7 +38,8 @@ import pyarrow.parquet as pq
 
 from .._files import atomic_write
 from . import runinfo
-from .compute import TASK_SCHEMA, THEORY_SCHEMA
+from .compute import unit_ids
+from .rows import TASK_SCHEMA, THEORY_SCHEMA
 from .spec import Spec
 from .tasks import Grid
 
@@ -73,9 +77,9 @@ class Damaged(Exception):
 
 # ----------------------------------------------------------------------------- files
 def _ranges(ids) -> list[list[int]]:
-    """Sorted ids as ``[[start, stop), ...]`` runs (a footer's compact list)."""
+    """Ids as sorted ``[[start, stop), ...]`` runs (a footer's compact list)."""
     out: list[list[int]] = []
-    for i in ids:
+    for i in sorted(ids):
         if out and out[-1][1] == i:
             out[-1][1] = i + 1
         else:
@@ -106,10 +110,15 @@ def _schema_difference(have: pa.Schema, want: pa.Schema) -> str:
     return "; ".join(bad) or "nullability differs"
 
 
+def schema_of(kind: str, grid: Grid) -> pa.Schema:
+    """The schema of a store's ``kind`` files (the task table's optional columns follow the spec)."""
+    return grid.task_schema if kind == "task" else THEORY_SCHEMA
+
+
 def inspect_file(path: Path, kind: str, grid: Grid) -> np.ndarray:
     """The ids a result file holds, from its footer only; raises ``Damaged`` (with the reason) unless it
     opens as Parquet with the store's schema and exactly the rows of those ids."""
-    directory, _, schema = KINDS[kind]
+    schema = schema_of(kind, grid)
     limit = grid.n_tasks if kind == "task" else len(grid.groups)
     try:
         pf = pq.ParquetFile(path)
@@ -175,8 +184,7 @@ def write_batch(out, batch: dict, table: pa.Table, done: int) -> Path:
     listing their ids in the footer (also called by local pool workers, which write their own results:
     same file system, and no large result ever crosses a pipe)."""
     kind = batch["kind"]
-    key = "id" if kind == "task" else "group"
-    ids = [u[key] for u in batch["items"][:done]]
+    ids = sorted(i for u in batch["items"][:done] for i in unit_ids(u))
     meta = json.dumps({"ids": _ranges(ids), "run": batch.get("run")}).encode()
     table = table.replace_schema_metadata({META_KEY: meta})
     path = Path(out) / KINDS[kind][0] / _part_name(ids[0])
@@ -247,6 +255,8 @@ class Store:
         self.manifest: dict = have if have is not None else {
             "format": STORE_FORMAT, "spec_hash": spec.hash, "threads": threads,
             "spec": spec.to_json(compact=True), "runs": []}
+        if have is None and self.grid.resolved:  # what each ground truth resolved to, per (n, p)
+            self.manifest["theta_star"] = self.grid.resolved
         if have is None:
             self._write_manifest()
         self._clean_stale()
@@ -331,7 +341,8 @@ class Store:
     def mark(self, batch: dict, done: int | None = None) -> None:
         """Mark the first ``done`` units of a batch as in the store (a worker wrote them)."""
         items = batch["items"][: len(batch["items"]) if done is None else done]
+        ids = [i for u in items for i in unit_ids(u)]
         if batch["kind"] == "task":
-            self.done[[u["id"] for u in items]] = True
+            self.done[ids] = True
         else:
-            self.done_groups[[u["group"] for u in items]] = True
+            self.done_groups[ids] = True

@@ -1,21 +1,29 @@
-"""Expand a :class:`~fastrisk.sweep.spec.Spec` into tasks and batches of tasks: plain, picklable dicts.
+"""Expand a :class:`~fastrisk.sweep.spec.Spec` into tasks, folds and batches: plain, picklable dicts.
 
-A *task* is one (spectrum, n, p, noise, seed); a *group* is one (spectrum, n, p, noise), the tasks that
-differ only in the seed (the theory columns are computed once per group). Order is canonical and part
-of the store's layout: spectrum, then n, then p, then noise, then seed (innermost), numbered from 0, so
-task ``i`` is seed ``i % len(seeds)`` of group ``i // len(seeds)``.
+A *task* is one (spectrum, theta_star, n, p, noise, seed): the rows of one ridge path. A *group* is one
+(spectrum, theta_star, n, p, noise), the tasks that differ only in the seed (the theory columns are
+computed once per group). Order is canonical and part of the store's layout: spectrum, then theta_star,
+then n, then p, then noise, then seed (innermost), numbered from 0, so task ``i`` is seed
+``i % len(seeds)`` of group ``i // len(seeds)``. A spec without ``[[theta_star]]`` tables has one ground
+truth (theta* = signal * e_1), so its task ids are those of fastrisk 0.1.
 
-Only the groups are built (:func:`expand`); a task is made when it is asked for (:meth:`Grid.task`), so a
-sweep of 10^8 seeds costs nothing to describe. Everything a task needs travels in it (resolved spectrum
-parameters, the unnormalised penalties, the absolute radii), so it runs in any process of any machine
-without the spec.
+A *fold* is the unit of work: one (spectrum, n, p, seed), every task that shares its X. Every noise level
+and every ground truth of the grid is a right-hand side of one multi-target ridge path (one X, one noise
+draw z; target t has the labels ``X theta*_t + noise_t z``, exactly the labels of its task), so the Gram
+and the eigendecomposition are paid once per fold, not once per task. A fold always computes all its
+targets, whatever is already in the store, and emits the rows of those of its tasks that are missing:
+its numbers never depend on what a crash left behind. Its task ids are ``len(seeds)`` apart (the noise
+levels) and further (the ground truths); the store's footers list them and
+:func:`fastrisk.sweep.load` restores the canonical order.
 
-A *batch* is the unit of work sent to a worker and the unit of the store (one Parquet file): several
-tasks (or several groups' theory) in canonical order, sized by :func:`batches` from an estimate of their
-cost so that small tasks share a worker call and a file while large ones travel alone. Nothing requires a
-batch's ids to be consecutive (a file's footer lists them and :func:`fastrisk.sweep.load` restores the
-canonical order), so a unit that computes the tasks sharing one X together -- every noise level of one
-(spectrum, n, p, seed), ids ``len(seeds)`` apart -- is a batch like any other.
+Only the groups are built (:func:`expand`); a task or a fold is made when it is asked for
+(:meth:`Grid.task`, :meth:`Grid.fold`), so a sweep of 10^8 seeds costs nothing to describe. Everything a
+unit needs travels in it (resolved spectrum parameters, the ground truths' descriptions, the
+unnormalised penalties, the absolute radii), so it runs in any process of any machine without the spec.
+
+A *batch* is the unit sent to a worker and the unit of the store (one Parquet file): several folds (or
+several groups' theory) in canonical order, sized by :func:`batches` from an estimate of their cost so
+that small folds share a worker call and a file while large ones travel alone.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import spectra
+from ..ground_truth import GroundTruth
 from .spec import Spec, SpecError
 
 __all__ = ["expand", "Grid", "batches", "task_seconds", "BATCH_SECONDS", "BATCH_ROWS", "BATCH_ITEMS"]
@@ -58,15 +67,50 @@ class _Tasks(Sequence):
 
 
 class Grid:
-    """The expanded sweep: ``groups`` (one dict per group, built) and ``tasks`` (a sequence of task dicts,
-    made on demand); ``n_tasks``, ``rows_per_task`` and :meth:`group_of` describe them."""
+    """The expanded sweep: ``groups`` (one dict per group, built), ``tasks`` (a sequence of task dicts, made
+    on demand) and the folds (:meth:`fold`); ``n_tasks``, ``n_folds``, ``rows_per_task``, :meth:`group_of`
+    and :meth:`fold_of` describe them.
 
-    def __init__(self, groups: list[dict], seeds: Sequence[int], rows_per_task: int):
+    Parameters
+    ----------
+    groups : list of dict
+        In canonical order, ``shape = (spectra, theta_stars, (n, p) pairs, noise levels)``.
+    seeds : sequence of int
+    rows_per_task : int
+    shape : tuple of 4 ints, optional
+        The group axes (default: one ground truth, one noise level, every group its own (n, p)).
+    columns : dict, optional
+        Which optional columns the task table has (:func:`fastrisk.sweep.compute.task_schema`).
+    resolved : list of dict, optional
+        The ground truths resolved per (spectrum, theta_star, n, p) (recorded in the manifest).
+    """
+
+    def __init__(self, groups: list[dict], seeds: Sequence[int], rows_per_task: int, *,
+                 shape: tuple[int, int, int, int] | None = None, columns: dict | None = None,
+                 resolved: list[dict] | None = None):
         self.groups = groups
         self.seeds = seeds
         self.rows_per_task = rows_per_task
+        self.shape = (1, 1, len(groups), 1) if shape is None else tuple(shape)
+        if math.prod(self.shape) != len(groups):
+            raise ValueError(f"shape {self.shape} does not hold {len(groups)} groups")
+        self.columns = dict(columns or {})
+        self.resolved = list(resolved or [])
         self.n_tasks = len(groups) * len(seeds)
+        sp, _, pairs, _ = self.shape
+        self.n_folds = sp * pairs * len(seeds)
         self.tasks = _Tasks(self)
+
+    @property
+    def targets_per_fold(self) -> int:
+        """Tasks per fold: ground truths x noise levels."""
+        return self.shape[1] * self.shape[3]
+
+    @property
+    def task_schema(self):
+        from .compute import task_schema
+
+        return task_schema(**self.columns)
 
     def task(self, i: int) -> dict:
         g, s = divmod(int(i), len(self.seeds))
@@ -78,6 +122,56 @@ class Grid:
     def group_of(self, ids):
         """Group index of task ids (int or integer array)."""
         return ids // len(self.seeds)
+
+    def fold_of(self, ids):
+        """Fold index of task ids (int or integer array)."""
+        S = len(self.seeds)
+        g, s = np.divmod(np.asarray(ids, dtype=np.int64), S)
+        sp, _, j, _ = np.unravel_index(g, self.shape)
+        out = (sp * self.shape[2] + j) * S + s
+        return int(out) if np.ndim(ids) == 0 else out
+
+    def fold_tasks(self, f: int) -> np.ndarray:
+        """The task ids of fold ``f``, ground truth outer, noise inner (increasing)."""
+        S = len(self.seeds)
+        sp, j, s = np.unravel_index(int(f), (self.shape[0], self.shape[2], S))
+        T, Z = self.shape[1], self.shape[3]
+        t, z = np.divmod(np.arange(T * Z), Z)
+        g = np.ravel_multi_index((np.full(T * Z, sp), t, np.full(T * Z, j), z), self.shape)
+        return g * S + s
+
+    def fold(self, f: int, done: np.ndarray | None = None) -> dict:
+        """The unit of work ``f``: every task of one (spectrum, n, p, seed), as one dict. ``members`` lists
+        them all (id, group, theta_star label and description, noise); ``ids`` those whose rows it emits
+        (the ones ``done`` -- a mask over the task ids -- does not hold)."""
+        ids = self.fold_tasks(f)
+        S = len(self.seeds)
+        members = []
+        for i in ids:
+            g = int(i) // S
+            grp = self.groups[g]
+            members.append({"id": int(i), "group": g, "theta_star": grp["theta_star"], "truth": grp["truth"],
+                            "noise": grp["noise"]})
+        emit = ids if done is None else ids[~done[ids]]
+        first = self.groups[int(ids[0]) // S]
+        return dict(first, fold=int(f), seed=int(self.seeds[int(f) % S]), members=members,
+                    ids=[int(i) for i in emit], kind_of_unit="fold")
+
+    def fold_seconds(self) -> np.ndarray:
+        """Estimated one-thread seconds of a fold, per (spectrum, (n, p)) class (fold ``f`` is class
+        ``f // len(seeds)``)."""
+        sp, T, pairs, Z = self.shape
+        k = T * Z
+        out = np.empty(sp * pairs)
+        for c in range(sp * pairs):
+            a, j = divmod(c, pairs)
+            g = self.groups[int(np.ravel_multi_index((a, 0, j, 0), self.shape))]
+            out[c] = task_seconds(dict(g, kind_of_unit="fold", members=[None] * k))
+        return out
+
+    def todo_folds(self, done: np.ndarray) -> np.ndarray:
+        """The folds with at least one task not in ``done`` (a mask over the task ids), in order."""
+        return np.unique(self.fold_of(np.flatnonzero(~done)))
 
 
 def _resolve_spectrum(sp, i: int, n: int, p: int) -> tuple[dict, np.ndarray]:
@@ -92,14 +186,35 @@ def _resolve_spectrum(sp, i: int, n: int, p: int) -> tuple[dict, np.ndarray]:
     return params, s
 
 
-def expand(spec: Spec) -> Grid:
-    """The groups of ``spec`` in canonical order, its tasks on demand (validates the n/p-dependent values:
-    each spectrum is built once per (n, p), so call it after the sweep's size has been checked).
+def _resolve_truth(gt: GroundTruth | None, signal: float, j: int, sp_name: str, s: np.ndarray,
+                   n: int) -> dict:
+    """Build theta* once (validating it at this spectrum and n) and say what it resolved to."""
+    if gt is None:
+        return {"signal": signal, "l2_norm": abs(signal), "sigma_norm": abs(signal) * math.sqrt(float(s[0]))}
+    try:
+        theta = gt.build(s, n=n)
+        idx = gt.indices(s, n)
+    except (TypeError, ValueError) as exc:
+        raise SpecError(f"theta_star[{j}] ({gt.describe()}) is invalid with spectrum {sp_name!r} at n={n}, "
+                        f"p={s.size}: {exc}") from None
+    return {"description": gt.describe(), "indices": idx, "l2_norm": float(np.linalg.norm(theta)),
+            "sigma_norm": math.sqrt(float(np.sum(s * theta * theta)))}
+
+
+def expand(spec: Spec, *, check: bool = True) -> Grid:
+    """The groups of ``spec`` in canonical order, its tasks and folds on demand.
+
+    Validates the n/p-dependent values: each spectrum is built once per (n, p) and, with ``check``,
+    each ground truth once per (spectrum, n, p) (a band beyond p, a file of another length are spec
+    errors here), so call it after the sweep's size has been checked. ``check=False`` (reading a
+    store) builds no ground truth.
 
     Parameters
     ----------
     spec : Spec
         A validated spec (:func:`fastrisk.sweep.parse_spec`).
+    check : bool, default True
+        Build and check every ground truth (False when reading a store).
 
     Returns
     -------
@@ -117,45 +232,64 @@ def expand(spec: Spec) -> Grid:
     (4, 4)
     """
     groups: list[dict] = []
+    resolved: list[dict] = []
+    columns = {"theta_star": spec.theta_stars is not None, "noise_avg": spec.noise_avg,
+               "accuracy": spec.dtype == "float32"}
+    truths = spec.theta_stars if spec.theta_stars is not None else (None,)
+    labels = spec.truth_labels
+    pairs = [(n, p) for n in spec.n for p in spec.p_values(n)]
+    flat = spec.model == "linear"
     for i, sp in enumerate(spec.spectra):
-        for n in spec.n:
-            for p in spec.p_values(n):
-                params, s = _resolve_spectrum(sp, i, n, p)
-                scale = float(n) ** spec.eps_n_power * float(p) ** spec.eps_p_power
-                if spec.eps_relative:
-                    scale *= math.sqrt(float(np.sum(s)))
-                eps = [v * scale for v in spec.eps_values]
-                if not all(math.isfinite(e) for e in eps):
-                    raise SpecError(f"path.eps is not finite at n={n}, p={p}")
+        built = []
+        for n, p in pairs:
+            params, s = _resolve_spectrum(sp, i, n, p)
+            scale = float(n) ** spec.eps_n_power * float(p) ** spec.eps_p_power
+            if spec.eps_relative:
+                scale *= math.sqrt(float(np.sum(s)))
+            eps = [v * scale for v in spec.eps_values]
+            if not all(math.isfinite(e) for e in eps):
+                raise SpecError(f"path.eps is not finite at n={n}, p={p}")
+            built.append((n, p, params, s, eps))
+        for j, gt in enumerate(truths):
+            for n, p, params, s, eps in built:
+                if check:
+                    resolved.append({"spectrum": sp.name, "theta_star": labels[j], "n": n, "p": p,
+                                     **_resolve_truth(gt, spec.signal, j, sp.name, s, n)})
                 lam = spec.lam_for(n)
                 for noise in spec.noise:
                     groups.append({
                         "group": len(groups), "model": spec.model, "spectrum": sp.name, "kind": sp.kind,
                         "params": params, "n": n, "p": p, "noise": noise, "signal": spec.signal,
+                        "theta_star": labels[j], "truth": None if gt is None else gt.to_dict(),
                         "lam": lam, "eps": eps, "eps_spec": list(spec.eps_values),
                         "norms": list(spec.norms), "targets": list(spec.targets),
                         "test_size": spec.test_size, "ntk": dict(spec.ntk),
-                        "stream": (spec.model == "linear" and spec.stream_min is not None and n <= p
+                        "stream": (flat and spec.stream_min is not None and n <= p
                                    and n * p >= spec.stream_min),
+                        "dtype": spec.dtype, "noise_avg": spec.noise_avg, "columns": columns,
                     })
     rows = spec.n_penalties * len(spec.eps_values) * len(spec.norms) * len(spec.targets)
-    return Grid(groups, spec.seeds, rows)
+    return Grid(groups, spec.seeds, rows, shape=(len(spec.spectra), len(truths), len(pairs), len(spec.noise)),
+                columns=columns, resolved=resolved)
 
 
 def task_seconds(unit: dict) -> float:
-    """A rough one-thread cost of a task or a group's theory, in seconds (it only sizes batches, never
-    enters a result; calibrated within a factor of about 3 on a 2-core x86 machine)."""
+    """A rough one-thread cost of a task, a fold or a group's theory, in seconds (it only sizes batches,
+    never enters a result; calibrated within a factor of about 3 on a 2-core x86 machine). A fold pays
+    the draw, the Gram and the eigendecomposition once and the rest per target."""
     n, p, L = float(unit["n"]), float(unit["p"]), float(len(unit["lam"]))
     E, K = float(len(unit["eps"])), float(len(unit["norms"]) * len(unit["targets"]))
     lq = sum(1 for q in unit["norms"] if q != 2.0) * len(unit["targets"])
     if unit.get("kind_of_unit") == "theory":  # the sequence norms' equivalents cost most
         return 0.02 + (0.15 if lq else 0.0) + (p * L * (4 + 20 * lq) + L * E * K * 50) / 1e9
+    k = float(len(unit["members"])) if unit.get("kind_of_unit") == "fold" else 1.0
     t = float(unit["ntk"]["test_size"] if unit["model"] == "ntk" else unit["test_size"])
-    seconds = 1e-3 + (n * n * p + 4 * n**3) / 1e10 + n * p / 2e8 + 20 * L * E * K / 1e9
-    seconds += (2 * n * p * L * lq + 2 * t * p * L * (1 + lq)) / 2e9
-    if unit["model"] == "ntk":
-        seconds += (4 * t * n * p + 2 * t * p * L * (1 + len(unit["norms"]))) / 1e9
-    return seconds
+    once = (n * n * p + 4 * n**3) / 1e10 + n * p / 2e8
+    each = 20 * L * E * K / 1e9 + (2 * n * p * L * lq + 2 * t * p * L * (1 + lq)) / 2e9
+    if unit["model"] == "ntk":  # one kernel path per target
+        each += once + (4 * t * n * p + 2 * t * p * L * (1 + len(unit["norms"]))) / 1e9
+        once = 0.0
+    return 1e-3 + once + k * each
 
 
 def batches(ids: np.ndarray, costs: np.ndarray, rows_per_item: int, *, max_items: int = BATCH_ITEMS,
