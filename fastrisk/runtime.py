@@ -25,7 +25,7 @@ Thread control
 :func:`threads` (a context manager) and :func:`set_threads` (process-wide, for a process-pool
 initializer) limit the BLAS pool (through ``threadpoolctl``) and Numba's pool together. Use one thread
 per process when several processes share the cores (sweeps, pools, a loaded machine): there, a BLAS
-pool of two threads on two busy cores spends its time waiting for the other thread (see the README,
+pool of two threads on two busy cores spends its time waiting for the other thread (see docs/guide/threads.md,
 "Threads and processes").
 
 First run

@@ -85,7 +85,7 @@ SpectrumSpec = KindSpec
 # ----------------------------------------------------------------------------- the normalised spec
 @dataclass(frozen=True)
 class Spec:
-    """A validated, normalised sweep spec (see the README, "Sweeps", for every key).
+    """A validated, normalised sweep spec (docs/guide/sweeps.md lists every key).
 
     ``lam`` holds the unnormalised penalties when given as ``lam``; ``lam_n`` the normalised ones
     (``lam = n * lam_n``, resolved per task). ``eps_values`` with ``eps_n_power``, ``eps_p_power`` and
