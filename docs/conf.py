@@ -11,6 +11,7 @@ experiment notebooks under ``notebooks/`` are run by nbmake in CI and are not pa
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -41,6 +42,14 @@ autosummary_imported_members = True
 autodoc_default_options = {"members": True, "show-inheritance": True}
 autodoc_typehints = "none"  # the numpydoc sections carry the types
 autodoc_member_order = "bysource"
+# Module templates also list the __all__ names autosummary does not sort into functions, classes,
+# exceptions or documented attributes (constants without a ``#:`` comment, ``__version__``).
+PUBLIC_MODULES = ["fastrisk", "fastrisk.spectra", "fastrisk.ground_truth", "fastrisk.risk", "fastrisk.theory",
+                  "fastrisk.ntk", "fastrisk.estimators", "fastrisk.sweep", "fastrisk.reproduce"]
+autosummary_context = {
+    "public_all": {m: list(importlib.import_module(m).__all__) for m in PUBLIC_MODULES},
+    "public_modules": PUBLIC_MODULES,
+}
 numpydoc_show_class_members = False  # the class template lists members itself
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
@@ -65,6 +74,7 @@ numpydoc_validation_exclude = {
     r"^fastrisk\.sweep\.Spec$",
     # constants (their values are shown, with the text of the module that defines them)
     r"^fastrisk\.(\w+\.)?[A-Z][A-Z0-9_]+$",
+    r"^fastrisk\.__version__$",
 }
 
 # -- MyST and the tutorials ----------------------------------------------------------------------------
