@@ -121,7 +121,7 @@ def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, wor
     Parameters
     ----------
     spec : dict, path of a TOML file, or Spec
-        The sweep (keys in the README, "Sweeps"). Validated whole before anything is computed or written.
+        The sweep (keys in docs/guide/sweeps.md). Validated whole before anything is computed or written.
     out : path-like
         Output directory: created if missing; if it holds this spec's results, the finished tasks are
         skipped (each file verified: a damaged one is moved into ``out/damaged`` with a

@@ -179,7 +179,27 @@ def _disk_room(out: Path) -> tuple[float, float]:
 
 
 def measure(spec: Spec) -> Size:
-    """The :class:`Size` of ``spec`` from its lists alone (no seed range or spectrum is built)."""
+    """The :class:`Size` of ``spec`` from its lists alone (no seed range or spectrum is built).
+
+    Parameters
+    ----------
+    spec : Spec
+        A validated spec (:func:`fastrisk.sweep.parse_spec`).
+
+    Returns
+    -------
+    Size
+        ``tasks``, ``groups``, ``rows_per_task``, the estimated peak bytes of the largest task
+        (``task_bytes``, ``largest``) and of the theory (``theory_bytes``).
+
+    Examples
+    --------
+    >>> import fastrisk.sweep as sw
+    >>> spec = sw.parse_spec({"n": [20, 40], "p": 60, "seeds": 100_000_000, "spectrum": {"kind": "isotropic"},
+    ...                       "path": {"lam": [0.0, 1.0]}})
+    >>> sw.measure(spec).tasks          # counted, never expanded
+    200000000
+    """
     rows = spec.n_penalties * len(spec.eps_values) * len(spec.norms) * len(spec.targets)
     pairs = [(n, p) for n in spec.n for p in spec.p_values(n)]
     groups = len(spec.spectra) * len(spec.truth_labels) * len(pairs) * len(spec.noise)

@@ -85,7 +85,7 @@ SpectrumSpec = KindSpec
 # ----------------------------------------------------------------------------- the normalised spec
 @dataclass(frozen=True)
 class Spec:
-    """A validated, normalised sweep spec (see the README, "Sweeps", for every key).
+    """A validated, normalised sweep spec (docs/guide/sweeps.md lists every key).
 
     ``lam`` holds the unnormalised penalties when given as ``lam``; ``lam_n`` the normalised ones
     (``lam = n * lam_n``, resolved per task). ``eps_values`` with ``eps_n_power``, ``eps_p_power`` and
@@ -274,6 +274,18 @@ def json_schema() -> dict:
     ``#:schema <path to spec.schema.json>``) then complete keys, show their documentation and flag
     unknown keys and wrong types; :func:`parse_spec` remains the authority (rules the schema cannot
     express, such as n/p-dependent values, are checked there).
+
+    Returns
+    -------
+    dict
+        The schema, as ``json.dumps`` writes it to ``fastrisk/sweep/spec.schema.json``.
+
+    Examples
+    --------
+    >>> import fastrisk.sweep as sw
+    >>> schema = sw.json_schema()
+    >>> schema["$schema"], "spectrum" in schema["properties"]
+    ('http://json-schema.org/draft-07/schema#', True)
     """
     body = SPEC_TABLE.value_schema()
     return {"$schema": "http://json-schema.org/draft-07/schema#",

@@ -208,6 +208,28 @@ def expand(spec: Spec, *, check: bool = True) -> Grid:
     each ground truth once per (spectrum, n, p) (a band beyond p, a file of another length are spec
     errors here), so call it after the sweep's size has been checked. ``check=False`` (reading a
     store) builds no ground truth.
+
+    Parameters
+    ----------
+    spec : Spec
+        A validated spec (:func:`fastrisk.sweep.parse_spec`).
+    check : bool, default True
+        Build and check every ground truth (False when reading a store).
+
+    Returns
+    -------
+    Grid
+        ``groups`` (one per (spectrum, n, p, noise)), ``n_tasks``, ``rows_per_task`` and ``task(i)``,
+        ``tasks()`` to build the tasks one at a time.
+
+    Examples
+    --------
+    >>> import fastrisk.sweep as sw
+    >>> spec = sw.parse_spec({"n": [20, 40], "p": 60, "seeds": 2, "spectrum": {"kind": "isotropic"},
+    ...                       "path": {"lam": [0.0, 1.0], "eps": [0.0, 0.1]}})
+    >>> grid = sw.expand(spec)
+    >>> grid.n_tasks, grid.rows_per_task
+    (4, 4)
     """
     groups: list[dict] = []
     resolved: list[dict] = []
