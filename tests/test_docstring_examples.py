@@ -41,9 +41,7 @@ RECORDS = {"BenignReport", "FrontierGap", "GridOptimum", "IsotropicRidge", "MinN
            "RidgeEquivalent", "TradeoffBound", "GDResult", "LinearPredictor", "NTKRegressor", "Summary",
            "Spec", "GroundTruth"}
 
-# RidgePath's method examples compile the multi-target from_design kernels (about 20 s on a cold cache)
-SLOW = {"fastrisk.RidgePath"}
-NAMES = [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in sorted(dict(_public()))]
+NAMES = sorted(dict(_public()))
 
 
 @pytest.mark.parametrize("name", NAMES)
