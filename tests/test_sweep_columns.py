@@ -41,10 +41,10 @@ def test_noise_average_columns_equal_the_library(tmp_path, stream):
             design = _design(kind, 120, noise, **kw)
             path = fr.RidgePath(*design.sample(30, seed=1), lam)
             sel = df[(df.spectrum == kind) & (df.noise == noise) & (df.seed == 1) & (df.norm == 2)]
-            np.testing.assert_allclose(sel["standard_risk_noise_avg"], np.repeat(path.standard_risk_noise_avg(design), 2),
-                                       rtol=1e-11)
-            np.testing.assert_allclose(sel["norm2_sq_noise_avg"], np.repeat(path.norm2_sq_noise_avg(design), 2),
-                                       rtol=1e-11)
+            np.testing.assert_allclose(sel["standard_risk_noise_avg"],
+                                       np.repeat(path.standard_risk_noise_avg(design), 2), rtol=1e-11)
+            np.testing.assert_allclose(sel["norm2_sq_noise_avg"],
+                                       np.repeat(path.norm2_sq_noise_avg(design), 2), rtol=1e-11)
     # noiseless labels: the average is the risk itself
     z = df[df.noise == 0.0]
     np.testing.assert_allclose(z["standard_risk_noise_avg"], z["standard_risk"], rtol=1e-10, atol=1e-15)

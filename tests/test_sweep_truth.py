@@ -1,6 +1,6 @@
-"""[[theta_star]] in sweep specs: ground truths as a grid axis, one canonical row order, rows recomputed through
-the public API (locally and on a Dask LocalCluster), the manifest's resolved parameters, spec errors in one
-line, and hashes that stay put for specs without the new keys."""
+"""[[theta_star]] in sweep specs: ground truths as a grid axis, one canonical row order, rows recomputed
+through the public API (locally and on a Dask LocalCluster), the manifest's resolved parameters, spec
+errors in one line, and hashes that stay put for specs without the new keys."""
 
 from __future__ import annotations
 
@@ -92,7 +92,8 @@ def _check_row_block(df: pd.DataFrame, label: str, n: int, seed: int, noise: flo
         if target == "consistent":
             assert t["empirical_adversarial_risk"].isna().all()
         else:
-            np.testing.assert_allclose(t["empirical_adversarial_risk"], want["emp_" + target].ravel(), **close)
+            np.testing.assert_allclose(t["empirical_adversarial_risk"], want["emp_" + target].ravel(),
+                                       **close)
 
 
 @pytest.mark.parametrize("label", ["band", "dense2"])
@@ -145,7 +146,8 @@ def test_resolved_labels_and_equal_spellings_hash_alike():
     # keys at their defaults leave the canonical form (hence every older store's hash) alone
     plain = {k: v for k, v in SPEC.items() if k != "theta_star"}
     assert sw.parse_spec(dict(plain, noise_avg=False, dtype="float64")).hash == sw.parse_spec(plain).hash
-    assert "theta_star" not in sw.parse_spec(plain).to_json() and "noise_avg" not in sw.parse_spec(plain).to_json()
+    assert "theta_star" not in sw.parse_spec(plain).to_json()
+    assert "noise_avg" not in sw.parse_spec(plain).to_json()
     assert sw.parse_spec(dict(plain, noise_avg=True)).hash != sw.parse_spec(plain).hash
 
 
