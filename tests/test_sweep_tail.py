@@ -248,3 +248,21 @@ def test_older_hashes_unchanged_and_tail_in_the_hash():
     # a spectrum's compact flag is the sweep's to set (tail), not a spectrum parameter
     with pytest.raises(sw.SpecError, match="unknown parameter 'compact'"):
         sw.parse_spec(dict(plain, spectrum={"kind": "spiked", "n_spikes": 2, "compact": True}))
+
+
+def test_a_fold_of_one_task_is_the_one_design_path(tmp_path):
+    """No [[theta_star]], one noise level: theta* = signal * e_1 (any sign) on the compact isotropic
+    spectrum's leading coordinate, and the path is from_design(design, ...) of that one design."""
+    spec = {"n": 15, "p": 5000, "seeds": [3], "noise": 0.4, "signal": -2.0, "tail": "wishart",
+            "spectrum": {"kind": "isotropic", "scale": 0.5},
+            "path": {"lam": [0.0, 1.0], "eps": [0.0, 0.3], "target": ["noisy", "consistent"]}}
+    sw.run(spec, tmp_path / "o", workers=1, progress=False)
+    df = sw.load(tmp_path / "o", complete=True)
+    s = spectra.FlatTail([0.5], 0.5, 5000)
+    design = fr.GaussianDesign(s, [-2.0], 0.4)
+    path = fr.RidgePath.from_design(design, 15, [0.0, 1.0], 3, tail="wishart")
+    want = np.concatenate([path.adversarial_risk(design, [0.0, 0.3], norm=2, target=t).ravel()
+                           for t in ("noisy", "consistent")])
+    np.testing.assert_allclose(df["adversarial_risk"], want, rtol=1e-12)
+    np.testing.assert_allclose(df["standard_risk"], np.tile(np.repeat(path.standard_risk(design), 2), 2),
+                               rtol=1e-12)
