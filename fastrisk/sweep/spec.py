@@ -30,7 +30,7 @@ command and the sweep share one validator.
 
 Keys added after format 1 (each absent from the canonical form at its default): ``[[theta_star]]``
 (ground truths, written as :meth:`fastrisk.ground_truth.GroundTruth.to_dict`, with ``signal`` left
-out), ``noise_avg`` and ``dtype``.
+out), ``noise_avg``, ``dtype`` and ``tail``.
 """
 
 from __future__ import annotations
@@ -117,6 +117,7 @@ class Spec:
     theta_stars: tuple[GroundTruth, ...] | None = None
     noise_avg: bool = False
     dtype: str = "float64"
+    tail: str = "explicit"
 
     def p_values(self, n: int) -> tuple[int, ...]:
         """Feature counts paired with training size n: the ``p`` list, or ``round(n ** e)``."""
@@ -183,6 +184,8 @@ class Spec:
             out["noise_avg"] = True
         if self.dtype != "float64":
             out["dtype"] = self.dtype
+        if self.tail != "explicit":
+            out["tail"] = self.tail
         return out
 
     @property
@@ -264,7 +267,7 @@ def parse_spec(spec: Mapping | str | os.PathLike | Spec) -> Spec:
                 lam_n=path["lam_n"], eps_values=eps["values"], eps_n_power=eps["n_power"],
                 eps_p_power=eps["p_power"], eps_relative=eps["relative"], norms=path["norm"],
                 targets=path["target"], ntk=dict(ntk), theta_stars=v["theta_star"],
-                noise_avg=v["noise_avg"], dtype=v["dtype"])
+                noise_avg=v["noise_avg"], dtype=v["dtype"], tail=v["tail"])
 
 
 def json_schema() -> dict:
