@@ -11,7 +11,7 @@ Target (issue 11): the whole spiked l2 path on float32 at most 0.6x the float64 
 
     python -m benchmarks.bench_float32 [--repeat 5]
 
-prints the interleaved ratios and the accuracy table of the README (largest relative error over the
+prints the interleaved ratios and the table of docs/guide/accuracy.md (largest relative error over the
 penalties of each output, float32 path against the float64 path on the same float32-representable
 data, so that only the arithmetic differs). ``FASTRISK_BENCH_SMALL=1`` shrinks the sizes.
 """

@@ -1,4 +1,4 @@
-"""Accuracy of float32 ridge paths against float64, on every spectrum preset (the README's table).
+"""Accuracy of float32 ridge paths against float64, on every spectrum preset (docs/guide/accuracy.md).
 
 For each preset of the ``fastrisk`` command (isotropic, power_law, bllt_log, two_level, spiked) at
 p = 10 n, theta* = e_1, n in {200, 1000, 1500}: X is sampled in float32, and the path on it (Gram and

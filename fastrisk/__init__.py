@@ -1,7 +1,7 @@
 """fastrisk: exact, fast standard and adversarial risks of min-norm, ridge and NTK estimators.
 
 Conventions: unnormalised ridge ``||y - X theta||^2 + lam ||theta||^2``; attack ball
-``||delta||_p <= eps``; standard risk ``||theta - theta_star||_Sigma^2``. See the README.
+``||delta||_p <= eps``; standard risk ``||theta - theta_star||_Sigma^2``. See docs/guide/conventions.md.
 """
 
 from . import ground_truth, ntk, risk, spectra, theory

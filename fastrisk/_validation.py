@@ -123,7 +123,26 @@ def check_norm(norm) -> tuple[float, float]:
 
 
 def dual_exponent(p: float) -> float:
-    """Hoelder conjugate q of p >= 1 (1/p + 1/q = 1): 1 <-> inf, 2 <-> 2, 3 <-> 1.5."""
+    """Hoelder conjugate q of p >= 1 (1/p + 1/q = 1): 1 <-> inf, 2 <-> 2, 3 <-> 1.5.
+
+    Parameters
+    ----------
+    p : float
+        The attack norm, >= 1 (``numpy.inf`` for l_inf). Not validated here: the public functions that
+        take ``norm=`` validate it first.
+
+    Returns
+    -------
+    float
+        ``q = p / (p - 1)``; ``inf`` for ``p = 1`` and 1 for ``p = inf``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrisk.risk import dual_exponent
+    >>> dual_exponent(2.0), dual_exponent(np.inf), dual_exponent(1.0), dual_exponent(3.0)
+    (2.0, 1.0, inf, 1.5)
+    """
     if p == 1.0:
         return math.inf
     if math.isinf(p):

@@ -99,6 +99,19 @@ class GaussianDesign:
     A design is a value: it keeps read-only copies of ``spectrum``/``cov`` and ``theta_star``, so
     changing the caller's arrays afterwards changes nothing, and its attributes cannot be reassigned
     (make a new design instead). Paths may therefore cache what they computed for a design.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastrisk as fr
+    >>> from fastrisk import spectra
+    >>> spec = spectra.spiked(200, 5, spike=1.0, tail=0.05)
+    >>> design = fr.GaussianDesign(spec, np.eye(200)[0], noise=0.5)
+    >>> X, y = design.sample(50, seed=0)
+    >>> X.shape, y.shape, round(design.trace, 2)
+    ((50, 200), (50,), 14.75)
+    >>> float(design.excess_risk(np.zeros(200)))  # ||0 - theta*||_Sigma^2 = Sigma_11
+    1.0
     """
 
     __slots__ = ("_cov", "_p", "_theta_star", "_noise", "_is_diagonal", "_factor", "_cov_key", "_key",

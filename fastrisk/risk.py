@@ -53,7 +53,29 @@ _NORM_CHUNK = 1 << 20
 def lq_norm(theta, q: float) -> float:
     """``||theta||_q`` for q in [1, inf] (q = inf is the max-abs norm), for entries of any
     representable size: computed on ``theta / max|theta|`` (an exact power-of-2 scaling), so neither
-    ``|theta|**q`` overflowing (1e200) nor underflowing (1e-200) changes the answer."""
+    ``|theta|**q`` overflowing (1e200) nor underflowing (1e-200) changes the answer.
+
+    Parameters
+    ----------
+    theta : array_like (p,)
+        The vector, finite.
+    q : float
+        The norm's exponent in [1, inf] (``numpy.inf`` or ``"inf"`` for the max-abs norm).
+
+    Returns
+    -------
+    float
+        ``||theta||_q``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrisk.risk import lq_norm
+    >>> lq_norm([3.0, -4.0], 2), lq_norm([3.0, -4.0], 1), lq_norm([3.0, -4.0], np.inf)
+    (5.0, 7.0, 4.0)
+    >>> round(lq_norm([3e200, 4e200], 2) / 1e200, 12)  # no overflow
+    5.0
+    """
     q = check_q(q)
     theta = as_float_array(theta, "theta", ndim=1, dtype=np.float64)
     m = max(abs(float(theta.max())), abs(float(theta.min()))) if theta.size else 0.0
@@ -84,6 +106,31 @@ def optimal_perturbation(theta, eps: float, norm: float = 2, sign: float = 1.0) 
     ``p = 2``: ``theta / ||theta||_2``; ``p = inf``: ``sign(theta)``; ``p = 1``: a signed basis vector at
     ``argmax |theta_j|``; otherwise ``u_i ∝ sign(theta_i) |theta_i|**(q - 1)``. For a residual
     ``r``, ``sign = sign(r)`` makes ``(r + delta^T theta)**2 = (|r| + eps ||theta||_q)**2``.
+
+    Parameters
+    ----------
+    theta : array_like (p,)
+        The coefficients being attacked.
+    eps : float
+        The radius, >= 0 (absolute, the units of x).
+    norm : float, default 2
+        The attack norm p in [1, inf].
+    sign : float, default 1.0
+        Only its sign is used (0 counts as +): the perturbation increases ``sign * delta^T theta``.
+
+    Returns
+    -------
+    numpy.ndarray (p,)
+        ``delta*``, with ``||delta*||_p = eps`` (0 when theta is 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrisk.risk import optimal_perturbation
+    >>> optimal_perturbation([3.0, -4.0], 0.5)
+    array([ 0.3, -0.4])
+    >>> optimal_perturbation([3.0, -4.0], 0.5, norm=np.inf, sign=-1)
+    array([-0.5,  0.5])
     """
     p, q = check_norm(norm)
     eps_arr = check_eps(eps)
@@ -128,6 +175,19 @@ def gaussian_adversarial_risk(standard_risk, coef_norm, eps, target: str = "clea
     target : {"clean", "noisy", "consistent"}
     noise : float
         Label-noise standard deviation sigma (used by ``"noisy"``).
+
+    Returns
+    -------
+    numpy.ndarray (L, E)
+        ``a^2 + 2 sqrt(2/pi) eps a b + eps^2 b^2`` per estimator and radius, with ``a^2 = R`` (clean,
+        consistent) or ``R + noise^2`` (noisy).
+
+    Examples
+    --------
+    >>> from fastrisk.risk import gaussian_adversarial_risk
+    >>> gaussian_adversarial_risk([0.0, 1.0], [1.0, 2.0], eps=[0.0, 0.5]).round(4)
+    array([[0.    , 0.25  ],
+           [1.    , 3.5958]])
     """
     R = as_float_array(standard_risk, "standard_risk", dtype=np.float64)
     b = as_float_array(coef_norm, "coef_norm", dtype=np.float64)
@@ -183,6 +243,33 @@ def ground_truth_adversarial_risk(theta_star, eps, norm: float = 2, target: str 
 
     clean: ``eps^2 ||theta*||_q^2``; noisy (Gaussian): ``sigma^2 + 2 sqrt(2/pi) eps sigma ||theta*||_q
     + eps^2 ||theta*||_q^2``; consistent: 0 (perturbations orthogonal to theta* cannot move it).
+
+    Parameters
+    ----------
+    theta_star : array_like (p,)
+        The ground truth.
+    eps : array_like (E,)
+        Attack radii, >= 0 (absolute).
+    norm : float, default 2
+        The attack norm p in [1, inf]; the risk sees ``||theta*||_q``, q its dual exponent.
+    target : {"clean", "noisy", "consistent"}, default "clean"
+        The adversarial target (``"consistent"``: l2 attacks only).
+    noise : float, default 0.0
+        Label-noise standard deviation sigma (used by ``"noisy"``).
+
+    Returns
+    -------
+    numpy.ndarray (E,)
+        The adversarial risk of theta* at each radius.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrisk.risk import ground_truth_adversarial_risk
+    >>> ground_truth_adversarial_risk([1.0, 0.0, 0.0], eps=[0.1, 0.2])
+    array([0.01, 0.04])
+    >>> ground_truth_adversarial_risk(np.ones(4) / 2, eps=[0.1], norm=np.inf)  # ||theta*||_1 = 2
+    array([0.04])
     """
     p, q = check_norm(norm)
     target = check_target(target, p)
@@ -200,6 +287,27 @@ def distribution_free_bounds(S, b, eps) -> tuple[np.ndarray, np.ndarray]:
 
     ``S`` is the standard risk (clean) or the total risk ``R + sigma^2`` (noisy), ``b = ||theta||_q``.
     Returns (lower, upper), each (L, E).
+
+    Parameters
+    ----------
+    S : array_like (L,)
+        The standard risk (clean target) or the total risk ``R + sigma^2`` (noisy), >= 0.
+    b : array_like (L,)
+        The dual norm ``||theta||_q`` of each estimator, >= 0.
+    eps : array_like (E,)
+        Attack radii, >= 0.
+
+    Returns
+    -------
+    lower, upper : numpy.ndarray (L, E)
+        ``S + eps^2 b^2`` and ``(sqrt(S) + eps b)^2``.
+
+    Examples
+    --------
+    >>> from fastrisk.risk import distribution_free_bounds
+    >>> lo, hi = distribution_free_bounds([1.0], [2.0], [0.5])
+    >>> float(lo[0, 0]), float(hi[0, 0])
+    (2.0, 4.0)
     """
     S = np.atleast_1d(as_float_array(S, "S", dtype=np.float64))
     b = np.atleast_1d(as_float_array(b, "b", dtype=np.float64))

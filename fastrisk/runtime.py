@@ -25,7 +25,7 @@ Thread control
 :func:`threads` (a context manager) and :func:`set_threads` (process-wide, for a process-pool
 initializer) limit the BLAS pool (through ``threadpoolctl``) and Numba's pool together. Use one thread
 per process when several processes share the cores (sweeps, pools, a loaded machine): there, a BLAS
-pool of two threads on two busy cores spends its time waiting for the other thread (see the README,
+pool of two threads on two busy cores spends its time waiting for the other thread (see docs/guide/threads.md,
 "Threads and processes").
 
 First run
@@ -183,6 +183,16 @@ def thread_info() -> dict[str, object]:
         ``numba_threads``: Numba's thread count in the calling thread; ``numba_max_threads``: the size
         of Numba's pool; ``blas_threads``: the thread count of each BLAS library loaded (threadpoolctl's
         ``internal_api`` -> ``num_threads``).
+
+    Examples
+    --------
+    >>> import fastrisk as fr
+    >>> info = fr.thread_info()
+    >>> sorted(info)
+    ['blas_threads', 'layer', 'layer_source', 'numba_max_threads', 'numba_threads']
+    >>> with fr.threads(1):
+    ...     fr.thread_info()["numba_threads"]
+    1
     """
     if _parallel_launched():
         layer = numba.threading_layer()
@@ -257,6 +267,13 @@ def set_threads(n: int) -> None:
     that runs the work. ``multiprocessing.Pool(initializer=fastrisk.set_threads, initargs=(1,))`` and
     ``ProcessPoolExecutor(initializer=...)`` run initializer and tasks on the worker's main thread, so
     the limit holds for every task; in a thread pool use :func:`threads` inside the task.
+
+    Examples
+    --------
+    >>> from concurrent.futures import ProcessPoolExecutor
+    >>> import fastrisk as fr
+    >>> pool = ProcessPoolExecutor(2, initializer=fr.set_threads, initargs=(1,))  # one thread per worker
+    >>> pool.shutdown()
     """
     n = check_positive_int(n, "n (number of threads)")
     _controller().limit(limits=n, user_api="blas")

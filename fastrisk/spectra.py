@@ -145,7 +145,27 @@ def isotropic(p: int, scale: float = ..., *, compact: Literal[True]) -> FlatTail
 def isotropic(p: int, scale: float = 1.0, *, compact: bool = False) -> np.ndarray | FlatTail:
     """``lambda_k = scale`` for all k: Sigma = scale * I_p.
 
-    ``compact=True`` returns ``FlatTail([], scale, p)`` (no leading coordinate).
+    Parameters
+    ----------
+    p : int
+        Dimension, >= 1.
+    scale : float, default 1.0
+        The common eigenvalue, > 0.
+    compact : bool, default False
+        Return ``FlatTail([], scale, p)`` (no leading coordinate) instead of the array.
+
+    Returns
+    -------
+    numpy.ndarray (p,) or FlatTail
+        The eigenvalues, float64.
+
+    Examples
+    --------
+    >>> from fastrisk import spectra
+    >>> spectra.isotropic(3, 0.5)
+    array([0.5, 0.5, 0.5])
+    >>> spectra.isotropic(10**9, compact=True)
+    FlatTail(m=0, tail=1, p=1000000000)
     """
     p = check_positive_int(p, "p")
     scale = _positive(scale, "scale")
@@ -155,7 +175,28 @@ def isotropic(p: int, scale: float = 1.0, *, compact: bool = False) -> np.ndarra
 
 
 def power_law(p: int, a: float = 1.0, scale: float = 1.0) -> np.ndarray:
-    """``lambda_k = scale * k**(-a)``, k = 1..p. Not benign for a > 1 (k* grows like n)."""
+    """``lambda_k = scale * k**(-a)``, k = 1..p. Not benign for a > 1 (k* grows like n).
+
+    Parameters
+    ----------
+    p : int
+        Dimension, >= 1.
+    a : float, default 1.0
+        Decay exponent, >= 0 (``a = 0`` is isotropic).
+    scale : float, default 1.0
+        The largest eigenvalue ``lambda_1``, > 0.
+
+    Returns
+    -------
+    numpy.ndarray (p,)
+        The eigenvalues, float64, non-increasing.
+
+    Examples
+    --------
+    >>> from fastrisk import spectra
+    >>> spectra.power_law(4, a=1.0)
+    array([1.        , 0.5       , 0.33333333, 0.25      ])
+    """
     p = check_positive_int(p, "p")
     a = _nonneg(a, "a")
     k = np.arange(1, p + 1, dtype=np.float64)
@@ -167,6 +208,29 @@ def bllt_log(p: int, beta: float = 2.0, a: float = 1.0, scale: float = 1.0) -> n
 
     The infinite sequence is benign iff ``a = 1`` and ``beta > 1``. Truncated at ``p``; simulations
     usually take ``p`` of order ``n**2 / 4``.
+
+    Parameters
+    ----------
+    p : int
+        Dimension (truncation point), >= 1.
+    beta : float, default 2.0
+        Exponent of the logarithm, >= 0.
+    a : float, default 1.0
+        Exponent of k, >= 0.
+    scale : float, default 1.0
+        Overall factor, > 0.
+
+    Returns
+    -------
+    numpy.ndarray (p,)
+        The eigenvalues, float64, non-increasing.
+
+    Examples
+    --------
+    >>> from fastrisk import spectra
+    >>> s = spectra.bllt_log(1000)
+    >>> s.shape, round(float(s[0]), 4), round(float(s.sum()), 3)
+    ((1000,), 2.0814, 3.243)
     """
     p = check_positive_int(p, "p")
     a = _nonneg(a, "a")
@@ -206,6 +270,26 @@ def two_level(
     ``compact=True`` returns a :class:`FlatTail` holding just those leading eigenvalues (the values
     that differ from ``low``, computed as in the array) and ``low``: its :meth:`FlatTail.expand` is
     this function's array, bit for bit.
+
+    Parameters
+    ----------
+    p : int
+        Dimension, >= 1.
+    low : float
+        The floor (tail) eigenvalue, >= 0.
+    high : float, default 1.0
+        The leading level (flat form) or the amplitude of the decay (decaying form), > 0.
+    k : int, optional
+        Number of leading eigenvalues equal to ``high`` (flat form), 0 <= k <= p.
+    tau : float, optional
+        Decay length of ``high * exp(-j / tau)`` (decaying form), > 0.
+    compact : bool, default False
+        Return a :class:`FlatTail` instead of the length-p array.
+
+    Returns
+    -------
+    numpy.ndarray (p,) or FlatTail
+        The eigenvalues, float64, non-increasing.
 
     Examples
     --------
@@ -264,7 +348,30 @@ def spiked(p: int, n_spikes: int, spike: float = 1.0, tail: float = 0.05, *,
 
     Benign when ``n_spikes = o(n)``, ``p = omega(n)`` and ``(p - n_spikes) * tail / n << spike``; the
     implicit ridge of the min-norm interpolator is about ``(p - n_spikes) * tail / n``.
-    ``compact=True`` returns ``FlatTail([spike] * n_spikes, tail, p)``.
+
+    Parameters
+    ----------
+    p : int
+        Dimension, >= 1.
+    n_spikes : int
+        Number of spikes, 0 <= n_spikes <= p.
+    spike : float, default 1.0
+        The spike eigenvalue, > 0.
+    tail : float, default 0.05
+        The eigenvalue of the other ``p - n_spikes`` coordinates, >= 0.
+    compact : bool, default False
+        Return ``FlatTail([spike] * n_spikes, tail, p)`` instead of the array.
+
+    Returns
+    -------
+    numpy.ndarray (p,) or FlatTail
+        The eigenvalues, float64, non-increasing.
+
+    Examples
+    --------
+    >>> from fastrisk import spectra
+    >>> spectra.spiked(5, 2, spike=1.0, tail=0.05)
+    array([1.  , 1.  , 0.05, 0.05, 0.05])
     """
     p = check_positive_int(p, "p")
     n_spikes = check_positive_int(n_spikes, "n_spikes", minimum=0)
@@ -285,6 +392,29 @@ def tail_mass(kind: str, p: int, **params) -> float:
     Supported kinds: ``"power_law"`` (a > 1) and ``"bllt_log"`` (a = 1, beta > 1, or a > 1), by the
     integral bound ``int_p^inf`` of the (decreasing) eigenvalue function, accurate to
     ``lambda_p / 2``.
+
+    Parameters
+    ----------
+    kind : {"power_law", "bllt_log"}
+        The preset.
+    p : int
+        Truncation point, >= 1.
+    **params
+        The preset's parameters: ``a``, ``scale`` (and ``beta`` for ``"bllt_log"``), as in
+        :func:`power_law` and :func:`bllt_log`.
+
+    Returns
+    -------
+    float
+        The dropped mass; ``inf`` where the infinite sequence is not summable.
+
+    Examples
+    --------
+    >>> from fastrisk import spectra
+    >>> round(spectra.tail_mass("power_law", 1000, a=2.0), 6)
+    0.001
+    >>> spectra.tail_mass("power_law", 1000, a=1.0)
+    inf
     """
     from scipy import integrate
 

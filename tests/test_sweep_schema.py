@@ -70,7 +70,7 @@ def validator():
     return jsonschema.Draft7Validator(schema)
 
 
-@pytest.mark.parametrize("name", ["sweep_small.toml", "sweep_bllt.toml"])
+@pytest.mark.parametrize("name", ["sweep_small.toml", "sweep_bllt.toml", "sweep_wishart.toml"])
 def test_schema_accepts_the_examples(validator, name):
     with open(EXAMPLES / name, "rb") as fh:
         assert [e.message for e in validator.iter_errors(tomllib.load(fh))] == []
@@ -90,6 +90,19 @@ SEMANTIC = {5, 6, 7, 10, 23, 33}
 @pytest.mark.parametrize("i", [i for i in range(len(BAD)) if i not in SEMANTIC])
 def test_schema_rejects_structural_mistakes(validator, i):
     assert list(validator.iter_errors(BAD[i][0])), BAD[i][1]
+
+
+def test_schema_states_what_tail_wishart_needs(validator):
+    """Editors flag what tail = "wishart" cannot carry (parse_spec says it in one line)."""
+    ok = {"n": 10, "p": 100, "tail": "wishart", "spectrum": [{"kind": "spiked", "n_spikes": 2}],
+          "path": {"lam_n": [0.1], "norm": [2]}}
+    assert [e.message for e in validator.iter_errors(ok)] == []
+    for change in ({"path": {"lam_n": [0.1], "norm": "inf"}}, {"test_size": 5}, {"dtype": "float32"},
+                   {"spectrum": {"kind": "power_law"}}, {"model": "ntk"}):
+        bad = dict(ok, **change)
+        assert list(validator.iter_errors(bad)), change
+        with pytest.raises(sw.SpecError, match="tail = \"wishart\""):
+            sw.parse_spec(bad)
 
 
 def test_keys_declared_once_and_documented():

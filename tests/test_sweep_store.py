@@ -171,7 +171,12 @@ def test_store_written_by_fastrisk_0_1_loads_and_resumes(tmp_path):
     assert (s["skipped"], s["computed"]) == (3, 1)
     fresh = tmp_path / "fresh"
     sw.run(spec, fresh, workers=1, progress=False)
-    pd.testing.assert_frame_equal(sw.load(out, complete=True), sw.load(fresh), check_exact=True)
+    got, want = sw.load(out, complete=True), sw.load(fresh)
+    # the task computed now equals the fresh store's bit for bit; the three written by fastrisk 0.1 were
+    # rounded by another version (and BLAS) and agree to rounding (measured: 1 ulp in a few rows)
+    now = got["task"] == 3
+    pd.testing.assert_frame_equal(got[now], want[now], check_exact=True)
+    pd.testing.assert_frame_equal(got[~now], want[~now], check_exact=False, rtol=1e-13, atol=0.0)
     assert len(sw.provenance(out)["runs"]) == 1
 
 

@@ -1,4 +1,4 @@
-"""``fastrisk sweep SPEC --out DIR``: run a Monte Carlo sweep from a TOML spec (see the README, "Sweeps").
+"""``fastrisk sweep SPEC --out DIR``: run a Monte Carlo sweep from a TOML spec (see docs/guide/sweeps.md).
 
 Exit codes: 0 done; 1 a task failed (named, one line); 2 a user error (bad spec, a sweep too large for
 the memory, disk or task limit, an output directory holding another spec's results, a bad or

@@ -10,11 +10,12 @@ import numpy as np
 from .. import config
 from .._validation import check_positive_int
 from ..kernels.theory import non_increasing
-from ..theory.ranks import critical_index
 from ._values import DENSE_STREAM, _digest, _fail, _load_npy, _split_rel
 
 
 def _kstar_array(s: np.ndarray, n) -> int:
+    from ..theory.ranks import critical_index  # the theory layer (scipy.optimize) only when asked
+
     return critical_index(s, check_positive_int(n, "n"))
 
 

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from .._validation import as_float_array, check_positive_int, check_spectrum
-from ._shapes import _kstar_array, indices, raw_compact, raw_full
+from ..spectra import FlatTail
+from ._shapes import _kstar_array, _kstar_compact, indices, raw_compact, raw_full
 from ._values import (
     _COMMON,
     _PARAMS,
@@ -131,7 +132,11 @@ class GroundTruth:
     # --------------------------------------------------------------------------------- build
     def indices(self, spectrum, n: int | None = None) -> dict[str, int]:
         """The integer values of the index parameters (``k``, ``start``, ``stop``) for this spectrum
-        and n: what a relative index such as ``"2k*"`` resolves to (empty for other kinds)."""
+        and n: what a relative index such as ``"2k*"`` resolves to (empty for other kinds). ``spectrum``
+        may be a compact :class:`~fastrisk.spectra.FlatTail` (as for :meth:`build_compact`)."""
+        if isinstance(spectrum, FlatTail):
+            c = spectrum
+            return indices(self, lambda: _kstar_compact(np.asarray(c.lead), c.tail, c.p, n), n, c.p)
         s = check_spectrum(spectrum)
         return indices(self, lambda: _kstar_array(s, n), n, s.size)
 

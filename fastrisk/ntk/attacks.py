@@ -116,13 +116,19 @@ def adversarial_risk(predictor, X_test: ArrayLike, eps: ArrayLike, *, f_star: Ar
         Clean test inputs.
     eps : float or array_like (E,)
         Attack radii (>= 0), absolute, in the units of x; ball ``|delta|_p <= eps``.
-    f_star, theta_star
-        Exactly one: clean target values (m,) or a linear target (d,) with ``f*(x) = x^T theta*``.
+    f_star : array_like (m,), optional
+        Clean target values at ``X_test``; give exactly one of ``f_star`` and ``theta_star``.
+    theta_star : array_like (d,), optional
+        A linear target, ``f*(x) = x^T theta*``.
     norm : float
         Attack norm p >= 1 (``np.inf`` allowed); PGD supports 2 and inf.
     method : {"first_order", "fgsm", "pgd"}
-    steps, restarts : int
-        PGD iterations per start and number of starts (>= 1).
+        ``"first_order"``: ``(|f - f*| + eps ||grad f||_q)^2`` (exact for a linear predictor);
+        ``"fgsm"``: one signed-gradient step (a lower bound); ``"pgd"``: projected gradient ascent.
+    steps : int
+        PGD iterations per start (>= 1).
+    restarts : int
+        Number of PGD starts (>= 1).
     step_size : float, optional
         PGD step as a fraction of eps (default ``2.5 / steps``).
     seed : int, SeedSequence or None
@@ -135,6 +141,21 @@ def adversarial_risk(predictor, X_test: ArrayLike, eps: ArrayLike, *, f_star: Ar
     Returns
     -------
     risk : ndarray (L, E) float64 (and per-point (m, L, E) if ``return_points``)
+        The mean over the test points of the attacked squared error, per penalty and radius.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrisk import ntk
+    >>> rng = np.random.default_rng(0)
+    >>> X, X_test = rng.standard_normal((40, 10)), rng.standard_normal((20, 10))
+    >>> theta_star = np.eye(10)[0]
+    >>> fit = ntk.TwoLayerNTK().fit(X, X @ theta_star, lam=[0.0, 10.0])
+    >>> first = ntk.adversarial_risk(fit, X_test, [0.0, 0.5], theta_star=theta_star)
+    >>> pgd = ntk.adversarial_risk(fit, X_test, [0.0, 0.5], theta_star=theta_star, method="pgd",
+    ...                            steps=10, seed=0)
+    >>> first.shape, bool(np.all(pgd[:, 1] > pgd[:, 0]))
+    ((2, 2), True)
     """
     if not hasattr(predictor, "_eval"):
         raise TypeError("predictor must be a fitted NTKRegressor (TwoLayerNTK(...).fit(...)) "

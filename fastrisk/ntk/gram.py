@@ -78,6 +78,15 @@ def ntk_gram(X: ArrayLike, X2: ArrayLike | None = None, train: str = "first", wi
     ``sqrt(eps) |x||x'|`` (~1e-8 relative in float64). The diagonal of a symmetric Gram is exact
     (``u = 1``), and ``u`` within 16 ulps of +-1 is snapped to +-1, so duplicated rows stay duplicated
     (the Gram is then exactly rank-deficient, as it should be).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrisk import ntk
+    >>> X = np.random.default_rng(0).standard_normal((6, 4))
+    >>> K = ntk.ntk_gram(X)
+    >>> K.shape, bool(np.allclose(K, K.T)), bool(np.all(np.linalg.eigvalsh(K) > 0))
+    ((6, 6), True, True)
     """
     mode = check_train(train)
     m = check_width(width, symmetric_init)

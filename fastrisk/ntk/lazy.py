@@ -123,13 +123,18 @@ def train_gd(X: ArrayLike, y: ArrayLike, width: int, train: str = "first", seed=
 
     Parameters
     ----------
-    X : array_like (n, d); y : array_like (n,)
+    X : array_like (n, d)
+        Training inputs.
+    y : array_like (n,)
+        Training targets.
     width : int
         Number of neurons m (even with ``symmetric_init``).
     train : {"first", "second", "both"}
         Which layers move.
-    seed, symmetric_init
+    seed : int, SeedSequence or None
         As in :class:`TwoLayerNTK` (the same seed gives the same init as ``TwoLayerNTK(width, ...)``).
+    symmetric_init : bool, default True
+        As in :class:`TwoLayerNTK`.
     lr : float, optional
         Step size; default ``1 / lambda_max(K_m)`` of the empirical NTK at init (the linearised
         dynamics ``r <- (I - lr K_m) r`` then contract; a "small step" in the lazy sense).
@@ -137,6 +142,22 @@ def train_gd(X: ArrayLike, y: ArrayLike, width: int, train: str = "first", seed=
         Iteration cap.
     tol : float
         Stop when ``|f(X) - y|_2 <= tol |y|_2``.
+
+    Returns
+    -------
+    GDResult
+        The trained network (a predictor that :func:`adversarial_risk` attacks), the steps taken and
+        whether it converged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrisk import ntk
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((20, 30))
+    >>> net = ntk.train_gd(X, X[:, 0], width=128, seed=0, max_steps=3000)
+    >>> net.predict(X).shape, bool(net.converged)
+    ((20,), True)
     """
     mode = check_train(train)
     X = np.ascontiguousarray(check_inputs(X, "X"), dtype=np.float64)
@@ -195,10 +216,40 @@ def lazy_training_check(X: ArrayLike, y: ArrayLike, X_test: ArrayLike, widths, t
     (``gap_infinite``), as relative l2 errors of the predictions; and the squared displacement with
     ``(y - f_0)^T K_m^{-1} (y - f_0)`` (``displacement_sq``, ``rkhs_norm_sq``).
 
+    Parameters
+    ----------
+    X : array_like (n, d)
+        Training inputs.
+    y : array_like (n,)
+        Training targets.
+    X_test : array_like (m, d)
+        Inputs on which the predictions are compared.
+    widths : sequence of int
+        The widths m to train (even with ``symmetric_init``).
+    train : {"first", "second", "both"}, default "first"
+        Which layers move.
+    seed : int, SeedSequence or None, default 0
+        Initialisation seed, the same for every width.
+    symmetric_init : bool, default True
+        As in :class:`TwoLayerNTK`.
+    **gd_kwargs
+        Passed to :func:`train_gd` (``lr``, ``max_steps``, ``tol``).
+
     Returns
     -------
-    dict of (len(widths),) arrays: width, gap_empirical, gap_infinite, displacement_sq, rkhs_norm_sq,
-    steps, converged.
+    dict
+        Arrays of shape (len(widths),): ``width``, ``gap_empirical``, ``gap_infinite``,
+        ``displacement_sq``, ``rkhs_norm_sq``, ``steps``, ``converged``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrisk import ntk
+    >>> rng = np.random.default_rng(0)
+    >>> X, X_test = rng.standard_normal((20, 30)), rng.standard_normal((10, 30))
+    >>> out = ntk.lazy_training_check(X, X[:, 0], X_test, widths=[64, 256], seed=0, max_steps=3000)
+    >>> out["width"].tolist(), bool(out["gap_empirical"][1] < out["gap_empirical"][0])
+    ([64, 256], True)
     """
     X = np.ascontiguousarray(check_inputs(X, "X"), dtype=np.float64)
     X_test = np.ascontiguousarray(check_inputs(X_test, "X_test", d=X.shape[1]), dtype=np.float64)

@@ -32,7 +32,24 @@ _COEF = {
 
 
 def linearization_coefficients(train: str = "first") -> dict[str, float]:
-    """Taylor coefficients ``g0, g1, g2`` of ``g(u)`` at 0 and ``g_one = g(1)``."""
+    """Taylor coefficients ``g0, g1, g2`` of ``g(u)`` at 0 and ``g_one = g(1)``.
+
+    Parameters
+    ----------
+    train : {"first", "second", "both"}, default "first"
+        Which layers are trained (the kernel's ``g``).
+
+    Returns
+    -------
+    dict
+        ``g0``, ``g1``, ``g2`` and ``g_one`` (docs/math.md section 10).
+
+    Examples
+    --------
+    >>> from fastrisk import ntk
+    >>> {k: round(v, 4) for k, v in ntk.linearization_coefficients("first").items()}
+    {'g0': 0.0, 'g1': 0.25, 'g2': 0.1592, 'g_one': 0.5}
+"""
     g0, g1, g2, gone = _COEF[check_train(train)]
     return {"g0": g0, "g1": g1, "g2": g2, "g_one": gone}
 
@@ -47,7 +64,26 @@ def _check_trace(v, name):
 def implicit_ridge(train: str = "first", trace: float = 1.0, lam: ArrayLike = 0.0) -> np.ndarray:
     """Unnormalised linear-ridge penalty equivalent to NTK ridge ``lam``: ``lam_imp + lam / g_1``.
 
-    trace : ``tr Sigma`` (the mean squared input norm); lam : NTK penalties (scalar or (L,)).
+    Parameters
+    ----------
+    train : {"first", "second", "both"}, default "first"
+        Which layers are trained.
+    trace : float, default 1.0
+        ``tr Sigma``, the mean squared input norm.
+    lam : float or array_like (L,), default 0.0
+        NTK penalties (unnormalised).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``lam_imp + lam / g_1`` (the shape of ``lam``): linear ridge at this penalty behaves like NTK
+        ridge at ``lam`` (docs/math.md section 10).
+
+    Examples
+    --------
+    >>> from fastrisk import ntk
+    >>> ntk.implicit_ridge("first", trace=100.0, lam=[0.0, 4.0]).round(3)
+    array([100., 116.])
     """
     g0, g1, _, gone = _COEF[check_train(train)]
     tau = _check_trace(trace, "trace")
@@ -59,8 +95,30 @@ def linearized_gram(X: ArrayLike, train: str = "first", trace: float | None = No
                     trace_sq: float | None = None) -> np.ndarray:
     """The linearised Gram ``g_1 (X X^T + lam_imp I) + (g_0 tau + g_2 tr(Sigma^2)/tau) 1 1^T``, (n, n).
 
-    trace : ``tr Sigma``; default ``mean_i |x_i|^2``. trace_sq : ``tr Sigma^2``; default the unbiased
-    estimate ``mean_{i != j} (x_i^T x_j)^2`` (for centred x).
+    Parameters
+    ----------
+    X : array_like (n, d)
+        Inputs.
+    train : {"first", "second", "both"}, default "first"
+        Which layers are trained.
+    trace : float, optional
+        ``tr Sigma``; default ``mean_i |x_i|^2``.
+    trace_sq : float, optional
+        ``tr Sigma^2``; default the unbiased estimate ``mean_{i != j} (x_i^T x_j)^2`` (for centred x).
+
+    Returns
+    -------
+    numpy.ndarray (n, n)
+        The linearised Gram, close to :func:`ntk_gram` in high dimension.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrisk import ntk
+    >>> X = np.random.default_rng(0).standard_normal((50, 2000)) / np.sqrt(2000)   # tr Sigma = 1
+    >>> K, L = ntk.ntk_gram(X), ntk.linearized_gram(X)
+    >>> bool(np.linalg.norm(K - L) < 0.05 * np.linalg.norm(K))
+    True
     """
     g0, g1, g2, gone = _COEF[check_train(train)]
     X = np.asarray(check_inputs(X, "X"), dtype=np.float64)

@@ -57,10 +57,16 @@ class TwoLayerNTK:
 
     Examples
     --------
-    >>> net = TwoLayerNTK(width=None)                                   # doctest: +SKIP
-    >>> fit = net.fit(X, y, lam=[0.0, 1.0, 10.0])                       # doctest: +SKIP
-    >>> fit.predict(X_test).shape, fit.input_gradient(X_test).shape     # doctest: +SKIP
-    ((m, 3), (m, 3, d))
+    >>> import numpy as np
+    >>> from fastrisk.ntk import TwoLayerNTK
+    >>> rng = np.random.default_rng(0)
+    >>> X, X_test = rng.standard_normal((40, 10)), rng.standard_normal((5, 10))
+    >>> y = X[:, 0]
+    >>> fit = TwoLayerNTK(width=None).fit(X, y, lam=[0.0, 1.0, 10.0])   # kernel ridge path, L = 3
+    >>> fit.predict(X_test).shape, fit.input_gradient(X_test).shape
+    ((5, 3), (5, 3, 10))
+    >>> bool(np.allclose(fit.predict(X)[:, 0], y))                     # lam = 0 interpolates
+    True
     """
 
     def __init__(self, width: int | None = None, train: str = "first", seed=None,
@@ -336,7 +342,7 @@ class NTKRegressor:
         return adversarial_risk(self, X_test, eps, **kwargs)
 
     def rkhs_norm_sq(self) -> np.ndarray:
-        """``beta^T K beta`` per penalty (L,): the squared parameter displacement |theta - theta_0|^2."""
+        """``beta^T K beta`` per penalty (L,): squared displacement ``||theta - theta_0||^2``."""
         return self.path.rkhs_norm_sq()
 
     def __repr__(self) -> str:

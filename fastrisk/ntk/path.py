@@ -64,6 +64,16 @@ class KernelRidgePath(SpectralPath):
     Cost: one ``eigh`` (O(n^3)), then O(n) per penalty for norms and fitted-value summaries and one
     (n x n) x (n x L) product for the dual coefficients. All outputs float64, penalties on the last axis
     (predictions) or the only axis (per-penalty summaries).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrisk import ntk
+    >>> X = np.random.default_rng(0).standard_normal((30, 8))
+    >>> y = X[:, 0]
+    >>> kpath = ntk.KernelRidgePath(ntk.ntk_gram(X), y, lam=[0.0, 1.0, 10.0])
+    >>> kpath.dual_coef().shape, kpath.training_error().round(4)
+    ((30, 3), array([0.    , 0.0122, 0.2247]))
     """
 
     def __init__(self, K: ArrayLike, y: ArrayLike, lam: ArrayLike, *, overwrite: bool = False):

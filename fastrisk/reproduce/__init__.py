@@ -47,7 +47,24 @@ EXPERIMENTS = tuple(n for n in ORDER if n in _modules())
 
 
 def parse_only(only: str | list[str] | None) -> list[str]:
-    """``"E1,E2"`` (or a list) -> canonical names in run order; ReproduceError on unknown names."""
+    """``"E1,E2"`` (or a list) -> canonical names in run order; ReproduceError on unknown names.
+
+    Parameters
+    ----------
+    only : str, list of str or None
+        Experiment names, comma-separated or as a list; None means all.
+
+    Returns
+    -------
+    list of str
+        The canonical names, in run order.
+
+    Examples
+    --------
+    >>> from fastrisk.reproduce import parse_only
+    >>> parse_only("E3,e1")
+    ['E1', 'E3']
+    """
     if only is None:
         return list(EXPERIMENTS)
     items = only.split(",") if isinstance(only, str) else list(only)
@@ -69,7 +86,28 @@ def parse_only(only: str | list[str] | None) -> list[str]:
 
 
 def check_out(out: str | os.PathLike, size: str) -> Path:
-    """Make sure ``out`` is new, empty, or holds a reproduction of the same size; write its manifest."""
+    """Make sure ``out`` is new, empty, or holds a reproduction of the same size; write its manifest.
+
+    Parameters
+    ----------
+    out : path-like
+        The output directory.
+    size : {"quick", "default"}
+        The size of the run (a directory holds one size).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``, created if needed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from fastrisk.reproduce import check_out
+    >>> out = check_out(tempfile.mkdtemp(), "quick")
+    >>> sorted(p.name for p in out.iterdir())
+    ['reproduce.json']
+    """
     out = Path(out)
     man = out / MANIFEST
     if out.exists() and not out.is_dir():
@@ -110,8 +148,10 @@ def run(out: str | os.PathLike, *, only=None, quick: bool = False, workers: int 
         Experiment names (``"E1,E2,regime,E3"``); default all.
     quick : bool
         Smaller n and fewer seeds (same shapes of curves): a few minutes on 2 cores.
-    workers, client
-        Passed to :func:`fastrisk.sweep.run` (local processes, or a ``distributed.Client``).
+    workers : int, optional
+        Local worker processes, passed to :func:`fastrisk.sweep.run`.
+    client : distributed.Client, optional
+        A Dask client, passed to :func:`fastrisk.sweep.run` instead of local processes.
     progress : bool
         Progress bars of the sweeps (on a terminal).
     figures_dir : path-like, optional
@@ -122,6 +162,17 @@ def run(out: str | os.PathLike, *, only=None, quick: bool = False, workers: int 
     Returns
     -------
     dict name -> Summary
+        One summary per experiment run: its findings, figure and table paths.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from fastrisk import reproduce
+    >>> out = tempfile.mkdtemp()
+    >>> # about a minute on 2 cores, so not run as a doctest:
+    >>> summaries = reproduce.run(out, only="regime", quick=True, workers=1, progress=False)  # doctest: +SKIP
+    >>> sorted(summaries)                                                                  # doctest: +SKIP
+    ['regime']
     """
     from . import figures
 

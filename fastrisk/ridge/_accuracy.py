@@ -15,7 +15,7 @@ and every output of the path (standard and adversarial risks, l_q norms, degrees
 The ``eps`` term is the rounding every output carries even where the filter is resolved exactly (the
 float32 eigenvectors; the degrees of freedom at large penalties, which are the trace of the Gram
 divided by lam). ``config.ACCURACY_C`` is measured: over every preset at n = 200, 1000 and 1500
-(p = 10 n; ``benchmarks/float32_accuracy.py``, the README's table) the worst error is below a third of
+(p = 10 n; ``benchmarks/float32_accuracy.py``, docs/guide/accuracy.md) the worst error is below a third of
 ``a(lam)``. Two things set it: the eigenvalue error growing like g, and the risk's sensitivity
 ``2 sqrt(theta^T Sigma theta / R)`` to a relative error in theta (about 10 near the best penalty).
 l_q norms: ``| ||theta'||_q - ||theta||_q | <= ||theta' - theta||_q``, which for a perturbation spread

@@ -120,8 +120,8 @@ class PathConstructors:
         --------
         >>> import numpy as np
         >>> import fastrisk as fr
-        >>> design = fr.GaussianDesign(fr.spectra.two_level(20000, 0.01, k=20), np.eye(20000)[0],
-        ...                           noise=1.0)
+        >>> s = fr.spectra.two_level(20000, 0.01, k=20)
+        >>> design = fr.GaussianDesign(s, fr.make_theta_star("e1", s), noise=1.0)
         >>> path = fr.RidgePath.from_design(design, 200, np.logspace(-2, 2, 20), seed=0)
         >>> path.standard_risk(design).shape
         (20,)

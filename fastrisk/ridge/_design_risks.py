@@ -35,13 +35,18 @@ def design_path_risks(design: GaussianDesign, n: int, lam: ArrayLike, seed, eps:
         needs ``tail="wishart"``).
     n : int
         Training samples.
-    lam : (L,) unnormalised penalties of ``||y - X theta||^2 + lam ||theta||^2``.
+    lam : array_like (L,)
+        Unnormalised penalties of ``||y - X theta||^2 + lam ||theta||^2``.
     seed : int or SeedSequence
         The sample (see :meth:`RidgePath.from_design` for either tail's random stream).
-    eps : (E,) attack radii of the ball ``||delta||_p <= eps``.
-    norm : p in [1, inf] (2 with ``tail="wishart"``).
-    target : {"clean", "noisy", "consistent"}.
-    tail : {"explicit", "wishart"}
+    eps : array_like (E,)
+        Attack radii of the ball ``||delta||_p <= eps``.
+    norm : float, default 2
+        The attack norm p in [1, inf] (2 with ``tail="wishart"``).
+    target : {"clean", "noisy", "consistent"}, default "clean"
+        The adversarial target.
+    tail : {"explicit", "wishart"}, default "explicit"
+        How the sample is drawn (:meth:`RidgePath.from_design`).
 
     Returns
     -------

@@ -30,15 +30,24 @@ def ridge_path_risks(X: ArrayLike, y: ArrayLike, lam: ArrayLike, cov: ArrayLike,
 
     Parameters
     ----------
-    X : (n, p) training design.
-    y : (n,) training labels, or (n, k): one column per target (one Gram and one eigh for all).
-    lam : (L,) unnormalised penalties of ``||y - X theta||^2 + lam ||theta||^2``.
-    cov : (p,) diagonal or (p, p) covariance of x ~ N(0, Sigma).
-    theta_star : (p,) ground truth shared by every target, or (p, k): one per target (2-D y only).
-    eps : (E,) attack radii of the ball ``||delta||_p <= eps``.
-    norm : p in [1, inf].
-    target : {"clean", "noisy", "consistent"}.
-    noise : label-noise standard deviation (used by ``"noisy"``); (k,) for one per target.
+    X : array_like (n, p)
+        The training design.
+    y : array_like (n,) or (n, k)
+        Training labels, or one column per target (one Gram and one eigh for all).
+    lam : array_like (L,)
+        Unnormalised penalties of ``||y - X theta||^2 + lam ||theta||^2``.
+    cov : array_like (p,) or (p, p)
+        Diagonal or full covariance of x ~ N(0, Sigma).
+    theta_star : array_like (p,) or (p, k)
+        Ground truth shared by every target, or one per target (2-D y only).
+    eps : array_like (E,)
+        Attack radii of the ball ``||delta||_p <= eps``.
+    norm : float, default 2
+        The attack norm p in [1, inf].
+    target : {"clean", "noisy", "consistent"}, default "clean"
+        The adversarial target.
+    noise : float or array_like (k,), default 0.0
+        Label-noise standard deviation (used by ``"noisy"``); (k,) for one per target.
 
     Returns
     -------

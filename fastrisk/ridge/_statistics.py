@@ -77,7 +77,7 @@ class PathStatistics(PathState):
         ``M = U^T X Sigma X^T U`` (dual; ``s_i (V^T Sigma V)_ii`` primal). The path's own labels do
         not enter: each target uses its design's theta* and noise. It removes the label-noise part of
         the Monte Carlo error of a simulated risk. Cost: the noiseless risk by the cost model's route,
-        plus the diagonal of M: O(n |S| g) for a structured Sigma (``c I`` plus |S| diagonal columns),
+        plus the diagonal of M: ``O(n |S| g)`` for a structured Sigma (``c I`` plus ``|S|`` diagonal columns),
         one ``n^2 p`` product (the Sigma-Gram, cached) for a general one.
 
         Parameters

@@ -59,7 +59,7 @@ class RidgePath(PathConstructors, AdversarialRisks, PathStatistics, LowRankRoute
     list of k designs (one per target: its theta* and noise) sharing one covariance. Cost after the
     eigh: on a structured Sigma (``c I`` plus a few diagonal columns S: isotropic, spiked, two_level)
     the l2 quantities cost O(g L k) (fused Numba sums over the error coordinates) plus one
-    (|S| k, g) by (g, L) product; a general Sigma's exact risk is a quadratic form per (penalty,
+    ``(|S| k, g)`` by (g, L) product; a general Sigma's exact risk is a quadratic form per (penalty,
     target), ``2 g^2 L k`` flops (6x the Gram + eigh floor at k = 100, n = 1500), so the cost model
     takes the low-rank route there when it is cheaper (one factor per target, one pass over X for all,
     ``2 n p r k + 2 p r L k`` flops, same accuracy contract); l_q norms take one pass over X for all

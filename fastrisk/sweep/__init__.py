@@ -8,8 +8,10 @@
 
 A task is one (spectrum, n, p, noise, seed); its data are exactly
 ``GaussianDesign(spectra.<kind>(p, **params), signal * e_1, noise).sample(n, seed=seed)``, so every row
-can be recomputed with the public API. Modules: :mod:`~fastrisk.sweep.spec` (parse and validate; the keys
-are declared once in :mod:`~fastrisk.sweep.keys`, which also yields ``spec.schema.json``),
+can be recomputed with the public API (with ``tail = "wishart"``: the compact design and
+``RidgePath.from_design(..., tail="wishart")``, :mod:`~fastrisk.sweep.tails`). Modules:
+:mod:`~fastrisk.sweep.spec` (parse and validate; the keys are declared once in
+:mod:`~fastrisk.sweep.keys`, which also yields ``spec.schema.json``),
 :mod:`~fastrisk.sweep.size` (count and refuse before anything is expanded), :mod:`~fastrisk.sweep.tasks`
 (expand the grid, batch the work), :mod:`~fastrisk.sweep.compute` (a batch -> a table),
 :mod:`~fastrisk.sweep.executors` (in-process, local pool, Dask), :mod:`~fastrisk.sweep.store` (Parquet
@@ -121,7 +123,7 @@ def run(spec: Mapping | str | os.PathLike | Spec, out: str | os.PathLike, *, wor
     Parameters
     ----------
     spec : dict, path of a TOML file, or Spec
-        The sweep (keys in the README, "Sweeps"). Validated whole before anything is computed or written.
+        The sweep (keys in docs/guide/sweeps.md). Validated whole before anything is computed or written.
     out : path-like
         Output directory: created if missing; if it holds this spec's results, the finished tasks are
         skipped (each file verified: a damaged one is moved into ``out/damaged`` with a

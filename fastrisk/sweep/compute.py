@@ -21,7 +21,16 @@ computes every task of one (spectrum, n, p, seed) from one path with one column 
 X theta*_t + noise_t z`` are the sampled labels bit for bit), which agrees with the one-task path above to
 rounding; a fold of one task is that one-task path itself. Linear tasks with ``n * p`` at or above the
 spec's ``stream`` threshold build the same path with ``RidgePath.from_design(designs, n, lam, seed)``,
-never holding X. The test sample (``test_size`` > 0, and the NTK model) is
+never holding X. With ``tail = "wishart"`` nothing of length p exists::
+
+    s = fastrisk.spectra.<kind>(p, **params, compact=True)   # FlatTail (isotropic: 1 leading coordinate)
+    theta_lead, t = resolve_theta_star(table).build_compact(s.lead, s.tail, p, n=n)   # or signal * e_1
+    design = fastrisk.GaussianDesign(s, theta_lead, noise, theta_tail_norm=t)
+    path = fastrisk.RidgePath.from_design(designs, n, lam, seed, tail="wishart")    # one design per task
+
+the tail's Gram drawn from its Wishart law (:mod:`fastrisk.sweep.tails`), exact in law for the l2
+quantities it reports, and the theory columns from the compact spectrum. The test sample
+(``test_size`` > 0, and the NTK model) is
 ``design.sample(test_size, seed=numpy.random.SeedSequence(seed, spawn_key=(2,)))``; PGD random starts
 use ``numpy.random.SeedSequence(seed, spawn_key=(3,))``. Rows are ordered norm, target, lam, eps
 (eps innermost).
@@ -40,7 +49,9 @@ from .._warnings import Float32AccuracyWarning
 from ..design import GaussianDesign, as_seed_sequence
 from ..ridge import RidgePath
 from ..ridge._build import _fold_signals
+from ..spectra import FlatTail
 from .rows import TASK_SCHEMA, THEORY_SCHEMA, task_rows, task_schema
+from .tails import compact_spectrum, compact_truth
 from .truths import truth_from_json
 
 __all__ = ["compute_task", "compute_fold", "compute_theory", "compute_batch", "describe", "task_design",
@@ -55,8 +66,33 @@ ATTACK_KEY = 3
 THEORY_NORMS = (1.0, 2.0, math.inf)
 
 
-def _spectrum(unit: dict) -> np.ndarray:
+def _wishart(unit: dict) -> bool:
+    return unit.get("tail", "explicit") == "wishart"
+
+
+def _spectrum(unit: dict) -> np.ndarray | FlatTail:
+    """The task's spectrum: the preset's array, or with ``tail = "wishart"`` its compact form."""
+    if _wishart(unit):
+        return compact_spectrum(unit["kind"], unit["p"], unit["params"])
     return getattr(spectra, unit["kind"])(unit["p"], **unit["params"])
+
+
+def _design(member: dict, s: np.ndarray | FlatTail, n: int, theta=None) -> GaussianDesign:
+    """The population of a task (a fold's member with the spec's ``signal``); ``theta`` reuses a theta*
+    built for another member with the same ground truth."""
+    if theta is None:
+        theta = _theta(member, s, n)
+    if isinstance(s, FlatTail):
+        return GaussianDesign(s, theta[0], member["noise"], theta_tail_norm=theta[1])
+    return GaussianDesign(s, theta, member["noise"])
+
+
+def _theta(member: dict, s: np.ndarray | FlatTail, n: int):
+    """theta* of a member: an array, or ``(theta_lead, tail_norm)`` for a compact spectrum."""
+    if isinstance(s, FlatTail):
+        truth = member.get("truth")
+        return compact_truth(None if truth is None else truth_from_json(truth), member["signal"], s, n)
+    return build_theta_star(member, s, n)
 
 
 def build_theta_star(member: dict, s: np.ndarray, n: int) -> np.ndarray:
@@ -72,9 +108,9 @@ def build_theta_star(member: dict, s: np.ndarray, n: int) -> np.ndarray:
 
 def task_design(task: dict) -> GaussianDesign:
     """The population of a task (or a theory group): ``GaussianDesign(spectra.<kind>(p, **params),
-    theta_star, noise)``."""
-    s = _spectrum(task)
-    return GaussianDesign(s, build_theta_star(task, s, task["n"]), task["noise"])
+    theta_star, noise)``; with ``tail = "wishart"`` the compact design ``GaussianDesign(spectra.<kind>(p,
+    **params, compact=True), theta_lead, noise, theta_tail_norm=t)``."""
+    return _design(task, _spectrum(task), task["n"])
 
 
 def test_seed(seed: int) -> np.random.SeedSequence:
@@ -121,7 +157,9 @@ def _linear(unit: dict, designs: list[GaussianDesign], lam: np.ndarray) -> dict:
     dtype = np.float32 if f32 else np.float64
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Float32AccuracyWarning)  # the rows carry the flags instead
-        if unit["stream"]:  # X is never held: O(n^2 + n * block) memory, blocks regenerated per norm pass
+        if _wishart(unit):  # neither is its tail: the tail's Gram drawn from its Wishart law, O(n^2)
+            path = RidgePath.from_design(D, n, lam, seed=seed, tail="wishart")
+        elif unit["stream"]:  # X is never held: O(n^2 + n * block) memory, blocks regenerated per norm pass
             path = RidgePath.from_design(D, n, lam, seed=seed, dtype=dtype)
         elif not multi:
             path = RidgePath(*designs[0].sample(n, seed=seed, dtype=dtype), lam)
@@ -210,12 +248,13 @@ def compute_fold(fold: dict) -> pa.Table:
     :mod:`fastrisk.sweep.tasks`)."""
     s = _spectrum(fold)
     n = fold["n"]
-    thetas: dict[str, np.ndarray] = {}
+    thetas: dict = {}
     designs = []
     for m in fold["members"]:
+        member = dict(m, signal=fold["signal"])
         if m["theta_star"] not in thetas:
-            thetas[m["theta_star"]] = build_theta_star(dict(m, signal=fold["signal"]), s, n)
-        designs.append(GaussianDesign(s, thetas[m["theta_star"]], m["noise"]))
+            thetas[m["theta_star"]] = _theta(member, s, n)
+        designs.append(_design(member, s, n, thetas[m["theta_star"]]))
     lam = np.asarray(fold["lam"], dtype=np.float64)
     out = (_linear if fold["model"] == "linear" else _ntk)(fold, designs, lam)
     schema = task_schema(**fold.get("columns", {}))
@@ -247,15 +286,18 @@ def compute_theory(group: dict) -> pa.Table:
     lam = np.asarray(group["lam"], dtype=np.float64)
     eps = np.asarray(group["eps"], dtype=np.float64)
     seq = any(v in (1.0, math.inf) for v in group["norms"])
-    eq = theory.ridge_equivalent(design.cov, design.theta_star, design.noise, group["n"], lam,
-                                 sequence_norms=seq)
+    if design.compact is not None:  # O(m) work and memory: the leading eigenvalues and one tail value
+        pop, theta, kw = design.compact, design.theta_lead, {"theta_tail_norm": design.theta_tail_norm}
+    else:
+        pop, theta, kw = design.cov, design.theta_star, {}
+    eq = theory.ridge_equivalent(pop, theta, design.noise, group["n"], lam, sequence_norms=seq, **kw)
     E = eps.size
     std, adv = [], []
     for norm in group["norms"]:
         for target in group["targets"]:
             if norm in THEORY_NORMS:
-                a = theory.adversarial_equivalent(design.cov, design.theta_star, design.noise, group["n"],
-                                                  lam, eps, norm=norm, target=target, equivalent=eq)
+                a = theory.adversarial_equivalent(pop, theta, design.noise, group["n"], lam, eps, norm=norm,
+                                                  target=target, equivalent=eq, **kw)
             else:
                 a = np.full((lam.size, E), np.nan)
             adv.append(a.reshape(-1))

@@ -239,7 +239,18 @@ def _pool_for(workers: int, threads: int) -> ProcessPoolExecutor:
 
 def shutdown_workers(*, kill: bool = False) -> None:
     """Stop the local worker processes kept alive between :func:`fastrisk.sweep.run` calls (they also
-    stop when this process exits); ``kill`` terminates them mid-task (an interrupted sweep)."""
+    stop when this process exits); ``kill`` terminates them mid-task (an interrupted sweep).
+
+    Parameters
+    ----------
+    kill : bool, default False
+        Terminate the workers at once (a task in progress is lost; its sweep resumes it later).
+
+    Examples
+    --------
+    >>> import fastrisk.sweep as sw
+    >>> sw.shutdown_workers()      # nothing to stop: a no-op
+    """
     global _shared_pool
     if _shared_pool is not None:
         pool = _shared_pool[2]
@@ -322,7 +333,28 @@ def _first(b: dict) -> int:
 
 def check_address(address) -> str:
     """``address`` if it reads as a Dask scheduler address (``tcp://HOST:PORT``, ``tls://...``, ...);
-    ValueError in one line otherwise (distributed raises from deep inside its parser)."""
+    ValueError in one line otherwise (distributed raises from deep inside its parser).
+
+    Parameters
+    ----------
+    address : str
+        The address to check.
+
+    Returns
+    -------
+    str
+        ``address``, unchanged.
+
+    Examples
+    --------
+    >>> import fastrisk.sweep as sw
+    >>> sw.check_address("tcp://127.0.0.1:8786")
+    'tcp://127.0.0.1:8786'
+    >>> sw.check_address("notanaddress")
+    Traceback (most recent call last):
+    ...
+    ValueError: ...
+    """
     from distributed.comm.addressing import parse_address, parse_host_port
 
     example = "expected e.g. tcp://10.0.0.1:8786"
@@ -346,7 +378,30 @@ def check_address(address) -> str:
 
 def connect(address: str, timeout: float = 20.0):
     """A ``distributed.Client`` on the scheduler at ``address``; ValueError for an address that cannot be
-    one, ConnectionError within ``timeout`` s if it cannot be reached (never a hang)."""
+    one, ConnectionError within ``timeout`` s if it cannot be reached (never a hang).
+
+    Parameters
+    ----------
+    address : str
+        The scheduler's address, ``tcp://HOST:PORT`` (or another protocol distributed accepts).
+    timeout : float, default 20.0
+        Seconds to wait for the scheduler.
+
+    Returns
+    -------
+    distributed.Client
+        A client to pass to :func:`fastrisk.sweep.run` (``client=``).
+
+    Examples
+    --------
+    >>> from distributed import LocalCluster
+    >>> import fastrisk.sweep as sw
+    >>> cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None)
+    >>> client = sw.connect(cluster.scheduler_address, timeout=10)
+    >>> len(client.scheduler_info()["workers"])
+    1
+    >>> client.close(); cluster.close()
+    """
     try:
         from distributed import Client
     except ImportError:  # pragma: no cover - dask extra not installed

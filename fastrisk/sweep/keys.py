@@ -38,7 +38,8 @@ from .kinds import KindArray
 from .truths import TruthArray
 
 __all__ = ["SPEC_TABLE", "PATH_TABLE", "NTK_TABLE", "TOP_KEYS", "PATH_KEYS", "NTK_KEYS", "MODELS", "TARGETS",
-           "SPECTRUM_KINDS", "NTK_TRAIN", "NTK_METHODS", "STREAM_AUTO_MIN", "NTK_TEST_SIZE", "DTYPES"]
+           "SPECTRUM_KINDS", "NTK_TRAIN", "NTK_METHODS", "STREAM_AUTO_MIN", "NTK_TEST_SIZE", "DTYPES",
+           "TAILS", "WISHART_KINDS"]
 
 MODELS = ("linear", "ntk")
 TARGETS = ("clean", "noisy", "consistent")
@@ -47,6 +48,10 @@ NTK_TRAIN = ("first", "second", "both")
 NTK_METHODS = ("first_order", "fgsm", "pgd")
 #: Precision of the Gram and the eigendecomposition of linear tasks (every reduction after it is float64).
 DTYPES = ("float64", "float32")
+#: How a linear task draws X's flat tail: X itself, or the tail's Gram from its Wishart law.
+TAILS = ("explicit", "wishart")
+#: Spectrum kinds with a flat tail (the presets that take ``compact=True``): those ``tail = "wishart"`` takes.
+WISHART_KINDS = ("two_level", "spiked", "isotropic")
 #: ``stream = "auto"``: linear tasks with n * p at or above this many entries of X (512 MiB in float64)
 #: never hold X (:meth:`fastrisk.RidgePath.from_design`).
 STREAM_AUTO_MIN = 2**26
@@ -239,6 +244,37 @@ def _linear_only(key: str, default, what: str) -> Rule:
                         "then": {"properties": {key: {"const": default}}}})
 
 
+def _wishart_tail(raw, values, parent):
+    """``tail = "wishart"`` carries l2 quantities of flat-tail spectra only (the tail of X never exists)."""
+    if values["tail"] != "wishart":
+        return
+    bad = [v for v in values["path"]["norm"] if v != 2.0]
+    if bad:
+        shown = "\"inf\"" if math.isinf(bad[0]) else f"{bad[0]:g}"
+        raise SpecError(f"tail = \"wishart\" is exact in law for l2 quantities only: path.norm must be [2], "
+                        f"got {shown} (use tail = \"explicit\" for other attack norms)")
+    if values["test_size"]:
+        raise SpecError(f"tail = \"wishart\" never forms the tail of X, so it has no test sample to attack: "
+                        f"test_size must be 0, got {values['test_size']} (use tail = \"explicit\")")
+    if values["dtype"] != "float64":
+        raise SpecError(f"tail = \"wishart\" computes in float64 only: dtype must be \"float64\", got "
+                        f"{json.dumps(values['dtype'])}")
+    for i, sp in enumerate(values["spectrum"]):
+        if sp.kind not in WISHART_KINDS:
+            flat = ", ".join(WISHART_KINDS)
+            raise SpecError(f"tail = \"wishart\" needs a spectrum with a flat tail ({flat}): spectrum[{i}] "
+                            f"is kind {sp.kind!r} (use tail = \"explicit\")")
+
+
+def _wishart_schema() -> dict:
+    one_kind = {"type": "object", "properties": {"kind": {"enum": list(WISHART_KINDS)}}}
+    two = {"anyOf": [{"const": 2}, {"type": "array", "items": {"const": 2}}]}
+    return {"if": {"properties": {"tail": {"const": "wishart"}}, "required": ["tail"]},
+            "then": {"properties": {"test_size": {"const": 0}, "dtype": {"const": "float64"},
+                                    "path": {"properties": {"norm": two}},
+                                    "spectrum": {"anyOf": [{"type": "array", "items": one_kind}, one_kind]}}}}
+
+
 def _ntk_needs_model(raw, values, parent):
     tab = raw.get("ntk", {})
     if not isinstance(tab, Mapping):
@@ -326,14 +362,20 @@ SPEC_TABLE = Table(
         "dtype": Choice("Linear model: precision of the Gram and the eigendecomposition; float32 adds "
                         "accuracy_bound and accuracy_flag beside every row.", "float64", options=DTYPES),
         "_dtype": _linear_only("dtype", "float64", "the precision of the eigendecomposition"),
+        "tail": Choice("Linear model: how X's flat tail is drawn: explicit (X itself) or wishart (the "
+                       "tail's Gram from its Wishart law: l2 quantities exact in law at a cost that does "
+                       "not grow with p, no array of length p; spectra two_level, spiked, isotropic; "
+                       "path.norm 2, test_size 0, float64).", "explicit", options=TAILS),
+        "_tail": _linear_only("tail", "explicit", "the flat tail drawn through its Wishart law"),
         "spectrum": KindArray(
             "One table per spectrum: kind, optional name (the spectrum column), and the keyword arguments "
             "of fastrisk.spectra.<kind> (numbers, or {coef, n_power, p_power, round} tables).",
-            key="spectrum", module="fastrisk.spectra",
+            key="spectrum", module="fastrisk.spectra", implicit=("p", "compact"),
             registry={k: getattr(spectra, k) for k in SPECTRUM_KINDS},
             required="spectrum is required: one or more [[spectrum]] tables with a 'kind' "
                      f"({', '.join(SPECTRUM_KINDS)}) and its parameters"),
         "path": PATH_TABLE,
+        "_wishart": Rule(_wishart_tail, _wishart_schema()),
         "_ntk": Rule(_ntk_needs_model, {
             "if": {"properties": {"ntk": {"minProperties": 1}}, "required": ["ntk"]},
             "then": {"properties": {"model": {"const": "ntk"}}, "required": ["model"]}}),

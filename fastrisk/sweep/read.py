@@ -61,6 +61,16 @@ def provenance(out) -> dict:
     ...            workers=1, progress=False)
     >>> sorted(sw.provenance(out)["runs"][0])[:4]
     ['blas', 'blas_libraries', 'command', 'date']
+
+    Parameters
+    ----------
+    out : path-like
+        An output directory written by :func:`fastrisk.sweep.run`.
+
+    Returns
+    -------
+    dict
+        ``spec_hash``, ``threads``, ``format`` and ``runs`` (a list of dicts, one per run).
     """
     out = Path(out)
     if not (out / MANIFEST).exists():
@@ -111,6 +121,22 @@ def load(out, *, complete: bool = False) -> pandas.DataFrame:
     ------
     StoreError
         ``out`` holds no sweep, or a file of it is damaged (named; rerunning the sweep recomputes it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table (columns listed in the user guide's "The table"), its provenance in ``attrs``.
+
+    Examples
+    --------
+    >>> import tempfile, fastrisk.sweep as sw
+    >>> out = tempfile.mkdtemp()
+    >>> spec = {"n": 20, "p": 60, "seeds": 2, "spectrum": {"kind": "isotropic"},
+    ...         "path": {"lam": [0.0, 10.0], "eps": [0.0, 0.1]}}
+    >>> summary = sw.run(spec, out, workers=1, progress=False)
+    >>> table = sw.load(out, complete=True)
+    >>> len(table), sorted(set(table["seed"]))
+    (8, [0, 1])
     """
     out, man, grid = _open(out)
     try:

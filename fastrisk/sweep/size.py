@@ -2,8 +2,8 @@
 work (a fold: the tasks sharing one X) and the store's size; :class:`SweepTooLarge` for what would not
 finish.
 
-:func:`measure` reads only the spec's lists (never a seed range, never a spectrum), so a sweep of 10^8
-seeds or of p = 10^8 features is measured in microseconds. :meth:`Size.check` refuses, with one line,
+:func:`measure` reads only the spec's lists (never a seed range, never a length-p spectrum), so a sweep
+of 10^8 seeds or of p = 10^8 features is measured in microseconds. :meth:`Size.check` refuses, with one line,
 
 - more than :data:`MAX_TASKS` tasks;
 - an estimated peak memory (per fold -- the tasks sharing one X, computed together -- times the
@@ -12,7 +12,10 @@ seeds or of p = 10^8 features is measured in microseconds. :meth:`Size.check` re
 - an estimated store larger than the free space of its file system;
 
 unless ``allow_large`` (``fastrisk sweep --allow-large``). The estimates are deliberately generous
-upper bounds (measured peaks of real tasks lie below them), so what they let through fits.
+upper bounds (measured peaks of real tasks lie below them), so what they let through fits. With
+``tail = "wishart"`` a fold's memory is O(n^2) whatever p is (the route's own estimate,
+:func:`fastrisk.ridge._wishart.estimate_bytes`, from the compact spectrum's leading coordinates: a few
+hundred numbers are built, never p).
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import config
+from ..ridge._wishart import estimate_bytes as wishart_bytes
 from .spec import Spec
+from .tails import lead_count
 
 __all__ = ["Size", "SweepTooLarge", "measure", "available_memory", "MAX_TASKS", "PROCESS_BYTES",
            "STORE_BYTES_PER_ROW", "gib"]
@@ -83,6 +88,11 @@ def _task_bytes(spec: Spec, n_: int, p_: int, rows: int) -> tuple[float, str]:
         t = float(spec.ntk["test_size"])
         arrays = 1.5 * n * p + 1.5 * t * p + 6 * n * n + 3 * n * t + p * L * min(t, 256.0)
         return 8.0 * arrays + out, "ntk"
+    if spec.tail == "wishart":  # O(n^2): the Gram and its eigh; no array of length p anywhere
+        m = float(max(lead_count(sp.kind, p_, sp.resolve(n_, p_)) for sp in spec.spectra))
+        route = wishart_bytes(n_, int(spec.n_penalties), int(m) + int(k))
+        # the leading columns' generator chunk (n x GEN_BLOCK) and the labels and signals per target
+        return route + 8.0 * (n * config.GEN_BLOCK + 4 * n * k) + out, "wishart"
     t = float(spec.test_size)
     test = 1.5 * t * p + (3 * t * k if k > 1 else 0.0)
     if spec.stream_min is not None and n <= p and n * p >= spec.stream_min:
@@ -91,7 +101,9 @@ def _task_bytes(spec: Spec, n_: int, p_: int, rows: int) -> tuple[float, str]:
     return 8.0 * (1.5 * n * p + test + 6 * n * n + 4 * p * (1 + k)) + out, "X held"
 
 
-def _theory_bytes(spec: Spec, p: int, rows: int) -> float:
+def _theory_bytes(spec: Spec, n: int, p: int, rows: int) -> float:
+    if spec.tail == "wishart":  # compact: the leading eigenvalues and one tail value
+        p = 1 + max(lead_count(sp.kind, p, sp.resolve(n, p)) for sp in spec.spectra)
     return 8.0 * (16 * float(p) + 4 * rows) + TASK_OVERHEAD
 
 
@@ -179,7 +191,27 @@ def _disk_room(out: Path) -> tuple[float, float]:
 
 
 def measure(spec: Spec) -> Size:
-    """The :class:`Size` of ``spec`` from its lists alone (no seed range or spectrum is built)."""
+    """The :class:`Size` of ``spec`` from its lists alone (no seed range or spectrum is built).
+
+    Parameters
+    ----------
+    spec : Spec
+        A validated spec (:func:`fastrisk.sweep.parse_spec`).
+
+    Returns
+    -------
+    Size
+        ``tasks``, ``groups``, ``rows_per_task``, the estimated peak bytes of the largest task
+        (``task_bytes``, ``largest``) and of the theory (``theory_bytes``).
+
+    Examples
+    --------
+    >>> import fastrisk.sweep as sw
+    >>> spec = sw.parse_spec({"n": [20, 40], "p": 60, "seeds": 100_000_000, "spectrum": {"kind": "isotropic"},
+    ...                       "path": {"lam": [0.0, 1.0]}})
+    >>> sw.measure(spec).tasks          # counted, never expanded
+    200000000
+    """
     rows = spec.n_penalties * len(spec.eps_values) * len(spec.norms) * len(spec.targets)
     pairs = [(n, p) for n in spec.n for p in spec.p_values(n)]
     groups = len(spec.spectra) * len(spec.truth_labels) * len(pairs) * len(spec.noise)
@@ -189,7 +221,7 @@ def measure(spec: Spec) -> Size:
         if b > worst:
             worst, largest = b, f"n={n}, p={p}, {how}"
         if spec.theory:
-            theory = max(theory, _theory_bytes(spec, p, rows))
+            theory = max(theory, _theory_bytes(spec, n, p, rows))
     return Size(tasks=groups * len(spec.seeds), groups=groups,
                 folds=len(spec.spectra) * len(pairs) * len(spec.seeds), rows_per_task=rows, task_bytes=worst,
                 largest=largest, theory_bytes=theory)

@@ -30,7 +30,7 @@ command and the sweep share one validator.
 
 Keys added after format 1 (each absent from the canonical form at its default): ``[[theta_star]]``
 (ground truths, written as :meth:`fastrisk.ground_truth.GroundTruth.to_dict`, with ``signal`` left
-out), ``noise_avg`` and ``dtype``.
+out), ``noise_avg``, ``dtype`` and ``tail``.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ SpectrumSpec = KindSpec
 # ----------------------------------------------------------------------------- the normalised spec
 @dataclass(frozen=True)
 class Spec:
-    """A validated, normalised sweep spec (see the README, "Sweeps", for every key).
+    """A validated, normalised sweep spec (docs/guide/sweeps.md lists every key).
 
     ``lam`` holds the unnormalised penalties when given as ``lam``; ``lam_n`` the normalised ones
     (``lam = n * lam_n``, resolved per task). ``eps_values`` with ``eps_n_power``, ``eps_p_power`` and
@@ -117,6 +117,7 @@ class Spec:
     theta_stars: tuple[GroundTruth, ...] | None = None
     noise_avg: bool = False
     dtype: str = "float64"
+    tail: str = "explicit"
 
     def p_values(self, n: int) -> tuple[int, ...]:
         """Feature counts paired with training size n: the ``p`` list, or ``round(n ** e)``."""
@@ -183,6 +184,8 @@ class Spec:
             out["noise_avg"] = True
         if self.dtype != "float64":
             out["dtype"] = self.dtype
+        if self.tail != "explicit":
+            out["tail"] = self.tail
         return out
 
     @property
@@ -264,7 +267,7 @@ def parse_spec(spec: Mapping | str | os.PathLike | Spec) -> Spec:
                 lam_n=path["lam_n"], eps_values=eps["values"], eps_n_power=eps["n_power"],
                 eps_p_power=eps["p_power"], eps_relative=eps["relative"], norms=path["norm"],
                 targets=path["target"], ntk=dict(ntk), theta_stars=v["theta_star"],
-                noise_avg=v["noise_avg"], dtype=v["dtype"])
+                noise_avg=v["noise_avg"], dtype=v["dtype"], tail=v["tail"])
 
 
 def json_schema() -> dict:
@@ -274,6 +277,18 @@ def json_schema() -> dict:
     ``#:schema <path to spec.schema.json>``) then complete keys, show their documentation and flag
     unknown keys and wrong types; :func:`parse_spec` remains the authority (rules the schema cannot
     express, such as n/p-dependent values, are checked there).
+
+    Returns
+    -------
+    dict
+        The schema, as ``json.dumps`` writes it to ``fastrisk/sweep/spec.schema.json``.
+
+    Examples
+    --------
+    >>> import fastrisk.sweep as sw
+    >>> schema = sw.json_schema()
+    >>> schema["$schema"], "spectrum" in schema["properties"]
+    ('http://json-schema.org/draft-07/schema#', True)
     """
     body = SPEC_TABLE.value_schema()
     return {"$schema": "http://json-schema.org/draft-07/schema#",

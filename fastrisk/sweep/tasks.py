@@ -35,7 +35,10 @@ import numpy as np
 
 from .. import spectra
 from ..ground_truth import GroundTruth
+from ..spectra import FlatTail
 from .spec import Spec, SpecError
+from .tails import check_flat, compact_spectrum, compact_truth, trace_of
+from .tails import norms as flat_norms
 
 __all__ = ["expand", "Grid", "batches", "task_seconds", "BATCH_SECONDS", "BATCH_ROWS", "BATCH_ITEMS"]
 
@@ -174,31 +177,53 @@ class Grid:
         return np.unique(self.fold_of(np.flatnonzero(~done)))
 
 
-def _resolve_spectrum(sp, i: int, n: int, p: int) -> tuple[dict, np.ndarray]:
+def _resolve_spectrum(sp, i: int, n: int, p: int,
+                      tail: str = "explicit") -> tuple[dict, np.ndarray | FlatTail]:
+    """The spectrum's parameters at (n, p) and the spectrum itself (compact with ``tail = "wishart"``)."""
     params = sp.resolve(n, p)
     try:
-        s = getattr(spectra, sp.kind)(p, **params)
+        if tail == "wishart":
+            s: np.ndarray | FlatTail = compact_spectrum(sp.kind, p, params)
+        else:
+            s = getattr(spectra, sp.kind)(p, **params)
     except (TypeError, ValueError) as exc:
         shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
         raise SpecError(f"spectrum[{i}] ({sp.kind}) is invalid at n={n}, p={p} ({shown}): {exc}") from None
-    if not np.all(np.isfinite(s)) or float(np.sum(s)) <= 0:
+    if isinstance(s, FlatTail):
+        why = check_flat(s)
+        if why is not None:
+            raise SpecError(f"spectrum[{i}] ({sp.kind}) at n={n}, p={p}: {why} (use tail = \"explicit\" or "
+                            "a larger p)")
+        finite = math.isfinite(s.trace)
+    else:
+        finite = bool(np.all(np.isfinite(s)))
+    if not finite or trace_of(s) <= 0:
         raise SpecError(f"spectrum[{i}] ({sp.kind}) at n={n}, p={p} has no positive finite mass")
     return params, s
 
 
-def _resolve_truth(gt: GroundTruth | None, signal: float, j: int, sp_name: str, s: np.ndarray,
+def _resolve_truth(gt: GroundTruth | None, signal: float, j: int, sp_name: str, s: np.ndarray | FlatTail,
                    n: int) -> dict:
-    """Build theta* once (validating it at this spectrum and n) and say what it resolved to."""
+    """Build theta* once (validating it at this spectrum and n) and say what it resolved to (with a
+    compact spectrum, compactly: no array of length p)."""
+    if isinstance(s, FlatTail):
+        p, first = s.p, float(s.lead[0]) if s.m else s.tail
+    else:
+        p, first = s.size, float(s[0])
     if gt is None:
-        return {"signal": signal, "l2_norm": abs(signal), "sigma_norm": abs(signal) * math.sqrt(float(s[0]))}
+        return {"signal": signal, "l2_norm": abs(signal), "sigma_norm": abs(signal) * math.sqrt(first)}
     try:
-        theta = gt.build(s, n=n)
+        if isinstance(s, FlatTail):
+            lead, t = compact_truth(gt, signal, s, n)
+            l2, sig = flat_norms(lead, t, s)
+        else:
+            theta = gt.build(s, n=n)
+            l2, sig = float(np.linalg.norm(theta)), math.sqrt(float(np.sum(s * theta * theta)))
         idx = gt.indices(s, n)
     except (TypeError, ValueError) as exc:
         raise SpecError(f"theta_star[{j}] ({gt.describe()}) is invalid with spectrum {sp_name!r} at n={n}, "
-                        f"p={s.size}: {exc}") from None
-    return {"description": gt.describe(), "indices": idx, "l2_norm": float(np.linalg.norm(theta)),
-            "sigma_norm": math.sqrt(float(np.sum(s * theta * theta)))}
+                        f"p={p}: {exc}") from None
+    return {"description": gt.describe(), "indices": idx, "l2_norm": l2, "sigma_norm": sig}
 
 
 def expand(spec: Spec, *, check: bool = True) -> Grid:
@@ -208,6 +233,28 @@ def expand(spec: Spec, *, check: bool = True) -> Grid:
     each ground truth once per (spectrum, n, p) (a band beyond p, a file of another length are spec
     errors here), so call it after the sweep's size has been checked. ``check=False`` (reading a
     store) builds no ground truth.
+
+    Parameters
+    ----------
+    spec : Spec
+        A validated spec (:func:`fastrisk.sweep.parse_spec`).
+    check : bool, default True
+        Build and check every ground truth (False when reading a store).
+
+    Returns
+    -------
+    Grid
+        ``groups`` (one per (spectrum, n, p, noise)), ``n_tasks``, ``rows_per_task`` and ``task(i)``,
+        ``tasks()`` to build the tasks one at a time.
+
+    Examples
+    --------
+    >>> import fastrisk.sweep as sw
+    >>> spec = sw.parse_spec({"n": [20, 40], "p": 60, "seeds": 2, "spectrum": {"kind": "isotropic"},
+    ...                       "path": {"lam": [0.0, 1.0], "eps": [0.0, 0.1]}})
+    >>> grid = sw.expand(spec)
+    >>> grid.n_tasks, grid.rows_per_task
+    (4, 4)
     """
     groups: list[dict] = []
     resolved: list[dict] = []
@@ -219,15 +266,19 @@ def expand(spec: Spec, *, check: bool = True) -> Grid:
     flat = spec.model == "linear"
     for i, sp in enumerate(spec.spectra):
         built = []
+        wishart: dict[tuple[int, int], dict] = {}
         for n, p in pairs:
-            params, s = _resolve_spectrum(sp, i, n, p)
+            params, s = _resolve_spectrum(sp, i, n, p, spec.tail)
             scale = float(n) ** spec.eps_n_power * float(p) ** spec.eps_p_power
             if spec.eps_relative:
-                scale *= math.sqrt(float(np.sum(s)))
+                scale *= math.sqrt(trace_of(s))
             eps = [v * scale for v in spec.eps_values]
             if not all(math.isfinite(e) for e in eps):
                 raise SpecError(f"path.eps is not finite at n={n}, p={p}")
             built.append((n, p, params, s, eps))
+            # keys only a wishart task has: the tasks of other specs stay as they were
+            wishart[n, p] = ({"tail": "wishart", "stream": False, "lead": s.m} if isinstance(s, FlatTail)
+                             else {})
         for j, gt in enumerate(truths):
             for n, p, params, s, eps in built:
                 if check:
@@ -245,6 +296,7 @@ def expand(spec: Spec, *, check: bool = True) -> Grid:
                         "stream": (flat and spec.stream_min is not None and n <= p
                                    and n * p >= spec.stream_min),
                         "dtype": spec.dtype, "noise_avg": spec.noise_avg, "columns": columns,
+                        **wishart[n, p],
                     })
     rows = spec.n_penalties * len(spec.eps_values) * len(spec.norms) * len(spec.targets)
     return Grid(groups, spec.seeds, rows, shape=(len(spec.spectra), len(truths), len(pairs), len(spec.noise)),
@@ -259,9 +311,14 @@ def task_seconds(unit: dict) -> float:
     E, K = float(len(unit["eps"])), float(len(unit["norms"]) * len(unit["targets"]))
     lq = sum(1 for q in unit["norms"] if q != 2.0) * len(unit["targets"])
     if unit.get("kind_of_unit") == "theory":  # the sequence norms' equivalents cost most
+        if unit.get("tail") == "wishart":  # compact: the leading eigenvalues and one tail value
+            p = float(unit["lead"]) + 1
         return 0.02 + (0.15 if lq else 0.0) + (p * L * (4 + 20 * lq) + L * E * K * 50) / 1e9
     k = float(len(unit["members"])) if unit.get("kind_of_unit") == "fold" else 1.0
     t = float(unit["ntk"]["test_size"] if unit["model"] == "ntk" else unit["test_size"])
+    if unit.get("tail") == "wishart":  # the Bartlett factor, its product and the eigh: p never enters
+        m = float(unit["lead"]) + k
+        return 1e-3 + (n * n * m + 5 * n**3) / 1e10 + n * n / 2e8 + k * 20 * L * E * K / 1e9
     once = (n * n * p + 4 * n**3) / 1e10 + n * p / 2e8
     each = 20 * L * E * K / 1e9 + (2 * n * p * L * lq + 2 * t * p * L * (1 + lq)) / 2e9
     if unit["model"] == "ntk":  # one kernel path per target

@@ -85,6 +85,19 @@ def minnorm_adversarial_lower_bound(spectrum: ArrayLike, n: int, noise: float, e
         Index of the sharper bound (``0 <= k < n``); default the critical index k* (b = 1).
     c : float, default 1
         The constant of ``mu_1(A_k) <= c T_k`` (not certified; a placeholder).
+
+    Returns
+    -------
+    MinNormBound
+        ``population``, ``sharp``, ``k``, the conditional quantities given X (NaN without it) and
+        ``adversarial`` (E,).
+
+    Examples
+    --------
+    >>> from fastrisk import spectra, theory
+    >>> b = theory.minnorm_adversarial_lower_bound(spectra.spiked(2000, 5, tail=0.01), 200, 1.0, eps=[0.1])
+    >>> round(b.population, 4), b.adversarial.round(5)   # sigma^2 n / tr(Sigma) = 200 / 24.95
+    (8.016, array([0.09774]))
     """
     s = check_spectrum(spectrum)
     n = check_positive_int(n, "n")
@@ -181,6 +194,22 @@ def tradeoff_product_bound(spectrum: ArrayLike, theta_star: ArrayLike, noise: fl
         ``eps_T <= L``: eigenvalues <= eps_T form the tail T.
     eps : float or array_like (E,), optional
         l2 attack radii (clean target).
+
+    Returns
+    -------
+    TradeoffBound
+        ``product``, ``adversarial`` (E,) ``= eps^2 product``, the window ``kappa_lo``, ``kappa_hi``,
+        ``signal_energy`` and ``tail_trace``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrisk import spectra, theory
+    >>> s = spectra.spiked(2000, 5, tail=0.01)
+    >>> tb = theory.tradeoff_product_bound(s, np.eye(2000)[0], 1.0, 200, signal_threshold=1.0,
+    ...                                    tail_threshold=0.01, eps=[0.1])
+    >>> round(tb.product, 6), round(tb.tail_trace, 2)
+    (0.006234, 19.95)
     """
     s = check_spectrum(spectrum)
     ts = check_vector(theta_star, s.size, "theta_star")

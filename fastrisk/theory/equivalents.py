@@ -188,6 +188,15 @@ def ridge_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n
     whatever the number of penalties), plus O(L * nodes) for the path. Accuracy: equal to a
     per-penalty ``brentq`` solve of the self-consistent equation to about 1e-12 relative, except near
     the threshold, where both lose digits as ``1 - df_2/n`` cancels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrisk import spectra, theory
+    >>> s = spectra.spiked(2000, 5, tail=0.01)
+    >>> eq = theory.ridge_equivalent(s, np.eye(2000)[0], 1.0, 200, lam=[0.0, 20.0, 200.0])
+    >>> eq.risk.round(4), eq.norm2_sq.round(3)
+    (array([0.1401, 0.0706, 0.2854]), array([11.775,  3.156,  0.333]))
     """
     if sequence_norms not in (True, False, "norm1", "norm_inf"):
         raise ValueError(f"sequence_norms must be True, False, 'norm1' or 'norm_inf', got {sequence_norms!r}")
@@ -273,7 +282,28 @@ def _ridge_equivalent_unit(s, ts, sigma, n, lam, ell_lam, sequence_norms, theta_
 
 
 def effective_regularization(spectrum: ArrayLike, n: int, lam: ArrayLike) -> np.ndarray:
-    """kappa(lam) for unnormalised penalties ``lam`` (see :func:`ridge_equivalent`), shape (L,)."""
+    """kappa(lam) for unnormalised penalties ``lam`` (see :func:`ridge_equivalent`), shape (L,).
+
+    Parameters
+    ----------
+    spectrum : array_like (p,)
+        Diagonal of Sigma (eigenvalues >= 0).
+    n : int
+        Sample size (>= 1).
+    lam : float or array_like (L,)
+        Unnormalised penalties (``lam / n`` is the normalised one); 0 is the min-norm interpolator.
+
+    Returns
+    -------
+    numpy.ndarray (L,)
+        The effective regularisation kappa of each penalty (docs/math.md section 6).
+
+    Examples
+    --------
+    >>> from fastrisk import spectra, theory
+    >>> theory.effective_regularization(spectra.isotropic(400), 100, [0.0, 100.0]).round(4)
+    array([3.    , 4.2361])
+    """
     if _compact.is_compact(spectrum):
         return ridge_equivalent(spectrum, np.zeros(spectrum.m), 0.0, n, lam, sequence_norms=False).kappa
     s = check_spectrum(spectrum)
@@ -295,7 +325,8 @@ def adversarial_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: fl
 
     Parameters
     ----------
-    spectrum, theta_star, noise, n, lam : as in :func:`ridge_equivalent` (lam unnormalised).
+    spectrum, theta_star, noise, n, lam : array_like, array_like, float, int, array_like
+        As in :func:`ridge_equivalent` (lam unnormalised).
     eps : float or array_like (E,)
         Attack radii of the ball ``||delta||_p <= eps`` (absolute, units of x).
     norm : {1, 2, inf}
@@ -308,6 +339,21 @@ def adversarial_equivalent(spectrum: ArrayLike, theta_star: ArrayLike, noise: fl
     theta_tail_norm : float, optional
         With a compact spectrum (see :func:`ridge_equivalent`): the l2 norm of theta*'s tail part.
         l1 / l_inf attacks are refused when it is not 0 (their dual norms depend on its spread).
+
+    Returns
+    -------
+    numpy.ndarray (L, E)
+        The predicted adversarial risk per penalty and radius.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrisk import spectra, theory
+    >>> s = spectra.spiked(2000, 5, tail=0.01)
+    >>> ts = np.eye(2000)[0]
+    >>> theory.adversarial_equivalent(s, ts, 1.0, 200, lam=[0.0, 20.0], eps=[0.0, 0.1]).round(4)
+    array([[0.1401, 0.4629],
+           [0.0706, 0.1775]])
     """
     p, q = check_norm(norm)
     target = check_target(target, p)

@@ -72,6 +72,7 @@ def oracle_frontier(spectrum: ArrayLike, theta_star: ArrayLike, eps: ArrayLike, 
     spectrum : array_like (p,)
         Diagonal of Sigma in the coordinates of ``theta_star``.
     theta_star : array_like (p,)
+        The ground truth.
     eps : float or array_like (E,)
         Radii of the attack ball ``||delta||_p <= eps`` (absolute).
     norm : p in [1, inf]
@@ -79,6 +80,7 @@ def oracle_frontier(spectrum: ArrayLike, theta_star: ArrayLike, eps: ArrayLike, 
         frontier over all theta; for other norms it is the ridge-shaped oracle only (an upper bound on
         the true frontier).
     target : {"clean", "noisy", "consistent"}
+        The adversarial target (``"consistent"``: l2 only).
     noise : float
         Label-noise standard deviation (enters the "noisy" target only).
     mu : array_like (M,), optional
@@ -90,6 +92,20 @@ def oracle_frontier(spectrum: ArrayLike, theta_star: ArrayLike, eps: ArrayLike, 
     Notes
     -----
     Only coordinates with ``theta*_i != 0`` enter (theta_mu vanishes elsewhere): O(M * nnz(theta*)).
+
+    Returns
+    -------
+    OracleFrontier
+        Over the levels ``mu``: standard risk, adversarial risk (M, E), the dual norm of theta_mu and the
+        smallest adversarial risk per radius.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrisk import spectra, theory
+    >>> orc = theory.oracle_frontier(spectra.spiked(500, 5, tail=0.01), np.eye(500)[0], eps=[0.1, 0.2])
+    >>> orc.adversarial_risk.min(axis=0).round(4)   # at mu = 0, theta* itself: eps^2 ||theta*||_2^2
+    array([0.01, 0.04])
     """
     p_att, q = check_norm(norm)
     target = check_target(target, p_att)
@@ -170,6 +186,23 @@ def frontier_gap(path_risks: Any, oracle: OracleFrontier) -> FrontierGap:
         attack norm and target must be the oracle's.
     oracle : OracleFrontier
         From :func:`oracle_frontier`.
+
+    Returns
+    -------
+    FrontierGap
+        ``gap``, ``best_path``, ``best_oracle``, ``excess``, ``ratio`` and ``argmin_path``, each (E,).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastrisk as fr
+    >>> from fastrisk import spectra, theory
+    >>> spec, ts = spectra.spiked(500, 5, tail=0.01), np.eye(500)[0]
+    >>> X, y = fr.GaussianDesign(spec, ts, noise=1.0).sample(100, seed=0)
+    >>> out = fr.ridge_path_risks(X, y, 100 * np.logspace(-3, 1, 50), spec, ts, eps=[0.1], noise=1.0)
+    >>> gap = theory.frontier_gap(out, theory.oracle_frontier(spec, ts, eps=[0.1]))
+    >>> bool(gap.gap[0] > 0), gap.best_path.round(3), gap.best_oracle.round(3)
+    (True, array([0.176]), array([0.01]))
     """
     if not isinstance(oracle, OracleFrontier):
         raise TypeError(f"oracle must be an OracleFrontier, got {type(oracle).__name__}")
@@ -304,6 +337,7 @@ def pareto_frontier(spectrum: ArrayLike, theta_star: ArrayLike, eps: ArrayLike, 
         Diagonal of Sigma, in the coordinates of ``theta_star`` (the attack ball is not rotation
         invariant for p != 2: Sigma must be diagonal in the basis where the attack norm is taken).
     theta_star : array_like (p,)
+        The ground truth.
     eps : float or array_like (E,)
         Radii of the attack ball ``||delta||_p <= eps`` (absolute).
     norm : p in [1, inf]
@@ -329,6 +363,16 @@ def pareto_frontier(spectrum: ArrayLike, theta_star: ArrayLike, eps: ArrayLike, 
     -----
     Only coordinates with ``theta*_i != 0`` and ``s_i > 0`` enter (theta_t vanishes elsewhere):
     O(M * nnz(theta*)), times 64 for the bisection when p is not 1, 2 or inf.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrisk import spectra, theory
+    >>> spec, ts = spectra.spiked(500, 5, tail=0.01), np.ones(500) / np.sqrt(500)
+    >>> par = theory.pareto_frontier(spec, ts, eps=[0.05], norm=np.inf)     # soft-thresholding
+    >>> ridge = theory.oracle_frontier(spec, ts, eps=[0.05], norm=np.inf)   # the ridge-shaped oracle
+    >>> bool(par.adversarial_risk.min() < ridge.adversarial_risk.min())
+    True
     """
     p_att, q = check_norm(norm)
     target = check_target(target, p_att)

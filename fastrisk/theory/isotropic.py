@@ -49,6 +49,12 @@ def hmrt_ridgeless_isotropic(gamma: float, signal: float, noise: float) -> tuple
         gamma < 1: ``sigma^2 gamma/(1-gamma)`` and ``r^2 + sigma^2 gamma/(1-gamma)``; gamma > 1:
         ``r^2 (1 - 1/gamma) + sigma^2/(gamma-1)`` and ``r^2/gamma + sigma^2/(gamma-1)``; gamma = 1: inf
         (if sigma > 0).
+
+    Examples
+    --------
+    >>> from fastrisk import theory
+    >>> theory.hmrt_ridgeless_isotropic(4.0, 1.0, 1.0)   # p = 4 n: bias 3/4, variance 1/3
+    (1.0833333333333333, 0.5833333333333333)
     """
     g = _positive_float(gamma, "gamma")
     r = check_nonnegative_float(signal, "signal", " (||theta*||_2)")
@@ -88,6 +94,33 @@ def isotropic_ridge(p: int, n: int, signal: float, noise: float, lam: ArrayLike,
     discriminant to be > 0 and ``d < 1`` (negative lam down to the branch threshold).
 
     ``signal`` is ``r = ||theta*||_2`` (only its norm matters for isotropic Sigma).
+
+    Parameters
+    ----------
+    p : int
+        Dimension.
+    n : int
+        Sample size.
+    signal : float
+        ``r = ||theta*||_2`` (>= 0).
+    noise : float
+        Label-noise standard deviation sigma (>= 0).
+    lam : float or array_like (L,)
+        Unnormalised penalties.
+    scale : float, default 1.0
+        The eigenvalue of ``Sigma = scale * I_p`` (> 0).
+
+    Returns
+    -------
+    IsotropicRidge
+        Arrays over ``lam``: kappa, bias, variance, risk and ``E||theta||^2``.
+
+    Examples
+    --------
+    >>> from fastrisk import theory
+    >>> iso = theory.isotropic_ridge(400, 100, 1.0, 1.0, lam=[0.0, 100.0])
+    >>> iso.kappa.round(4), iso.risk.round(4)
+    (array([3.    , 4.2361]), array([1.0833, 0.9371]))
     """
     p = check_positive_int(p, "p")
     n = check_positive_int(n, "n")
@@ -129,6 +162,31 @@ def hmrt_ridgeless(spectrum: ArrayLike, theta_star: ArrayLike, noise: float, n: 
     The mapping to the effective regularisation is ``kappa_0 = 1 / (c_0 gamma)``.
 
     Returns a dict with ``c0``, ``kappa0``, ``bias``, ``variance``, ``risk``.
+
+    Parameters
+    ----------
+    spectrum : array_like (p,)
+        Diagonal of Sigma (eigenvalues >= 0), in the coordinates of ``theta_star``; p > n.
+    theta_star : array_like (p,)
+        Ground-truth coefficients (not all zero).
+    noise : float
+        Label-noise standard deviation sigma (>= 0).
+    n : int
+        Sample size (< p).
+
+    Returns
+    -------
+    dict
+        ``c0``, ``kappa0``, ``bias``, ``variance`` and ``risk = bias + variance`` of the min-norm
+        interpolator.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrisk import spectra, theory
+    >>> out = theory.hmrt_ridgeless(spectra.isotropic(400), np.eye(400)[0], 1.0, 100)
+    >>> {k: round(float(v), 4) for k, v in out.items()}
+    {'c0': 0.0833, 'kappa0': 3.0, 'bias': 0.75, 'variance': 0.3333, 'risk': 1.0833}
     """
     s = check_spectrum(spectrum)
     ts = check_vector(theta_star, s.size, "theta_star")

@@ -164,9 +164,10 @@ def optimise_on_grid(evaluate: Callable[[np.ndarray], np.ndarray], lam, *, lower
         ``upper`` (choose ``upper`` where theta is 0 to the accuracy wanted).
     at_infinity : array_like (K,), optional
         The objectives at ``lam = inf`` (theta = 0), appended as a true end point.
-    step_decades : float
+    step_decades : float, default 3.0
         Decades added per round at an edge (at the grid's density).
-    max_rounds : int
+    max_rounds : int, default 12
+        Rounds of extension at most; an optimum still on an edge after them is marked.
 
     Returns
     -------

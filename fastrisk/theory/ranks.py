@@ -51,6 +51,23 @@ def tail_sums(spectrum: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Returns ``(lam_sorted, T, Q)``, each (p,), k = 0..p-1 (``T_0 = tr Sigma``). Accumulated from the
     smallest eigenvalue up (accurate for long, decaying spectra). A non-increasing input is used as is;
     anything else is sorted (O(p log p)).
+
+    Parameters
+    ----------
+    spectrum : array_like (p,)
+        Eigenvalues of Sigma (>= 0), any order.
+
+    Returns
+    -------
+    lam_sorted, T, Q : numpy.ndarray (p,)
+        The eigenvalues sorted non-increasingly and the tail sums ``T_k``, ``Q_k`` for k = 0..p-1.
+
+    Examples
+    --------
+    >>> from fastrisk import theory
+    >>> lam, T, Q = theory.tail_sums([1.0, 3.0, 2.0])
+    >>> lam, T, Q
+    (array([3., 2., 1.]), array([6., 3., 1.]), array([14.,  5.,  1.]))
     """
     lam = _sorted(spectrum)
     T = np.cumsum(lam[::-1])[::-1]
@@ -73,6 +90,13 @@ def effective_ranks(spectrum: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         ``r[k] = sum_{i>k} lambda_i / lambda_{k+1}`` and ``R[k] = (sum_{i>k} lambda_i)^2 /
         sum_{i>k} lambda_i^2`` (sorted non-increasingly, 1-based lambda). Where the tail is all zero
         (``lambda_{k+1} = 0``) both are 0.
+
+    Examples
+    --------
+    >>> from fastrisk import spectra, theory
+    >>> r, R = theory.effective_ranks(spectra.spiked(1000, 2, tail=0.01))
+    >>> r[:3].round(2), R[:3].round(2)
+    (array([ 11.98,  10.98, 998.  ]), array([ 68.35, 109.62, 998.  ]))
     """
     lam = _unit(_sorted(spectrum))
     T = np.empty(lam.size)
@@ -98,6 +122,28 @@ def critical_index(spectrum: ArrayLike, n: int, b: float = 1.0) -> int:
 
     ``b`` is the paper's universal constant (b > 1 there, depending on the sub-Gaussian norm of x); it is
     exposed as a parameter because its value is not specified. Default 1.
+
+    Parameters
+    ----------
+    spectrum : array_like (p,)
+        Eigenvalues of Sigma (>= 0), any order.
+    n : int
+        Sample size (>= 1).
+    b : float, default 1.0
+        The constant of the threshold ``r_k >= b n`` (> 0).
+
+    Returns
+    -------
+    int
+        k*, in 0..p (p: no index below p qualifies).
+
+    Examples
+    --------
+    >>> from fastrisk import spectra, theory
+    >>> theory.critical_index(spectra.spiked(20_000, 5, tail=0.01), n=300)  # the 5 spikes
+    5
+    >>> theory.critical_index(spectra.isotropic(50), n=100)  # r_k < n for every k < p
+    50
     """
     n = check_positive_int(n, "n")
     b = _positive_float(b, "b")
@@ -164,6 +210,19 @@ def benign_report(spectrum: ArrayLike, n: int, *, noise: float = 1.0, theta_norm
         the regime). They are not specified by the paper; pass your own.
     delta : float, default 0.1
         Failure probability of the high-probability upper bound (``0 < delta < 1``).
+
+    Returns
+    -------
+    BenignReport
+        ``r0_over_n``, ``kstar``, ``kstar_over_n``, ``n_over_Rkstar``, the variance and bias shapes of
+        the bounds of Bartlett et al. (2020), and whether the regime of their Theorem 4 holds.
+
+    Examples
+    --------
+    >>> from fastrisk import spectra, theory
+    >>> rep = theory.benign_report(spectra.spiked(20_000, 5, tail=0.01), n=200)
+    >>> rep.kstar, round(rep.kstar_over_n + rep.n_over_Rkstar, 4)
+    (0, 0.0333)
     """
     n = check_positive_int(n, "n")
     sigma = check_noise(noise)

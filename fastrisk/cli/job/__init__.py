@@ -13,7 +13,7 @@ Modules, one concern each: :mod:`.args` (the flags and the checks before computi
 Every user error (a flag out of range, a spectrum that cannot have that many features, a run that would
 not fit in memory, risks that overflow float64) ends in one line on stderr naming the flag and exit code 2.
 ``--json`` writes strict JSON (RFC 8259: no ``Infinity``/``NaN``); its schema is documented in the
-README ("JSON schema") and in :data:`JSON_KEYS`.
+docs/guide/json.md and in :data:`JSON_KEYS`.
 """
 
 from __future__ import annotations

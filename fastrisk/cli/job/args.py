@@ -163,7 +163,7 @@ def add_output_arguments(ap: argparse.ArgumentParser) -> argparse._ArgumentGroup
     """What is printed or written, and the memory limit."""
     g = ap.add_argument_group("output and limits")
     g.add_argument("--json", action="store_true",
-                   help="print the whole path as strict JSON (schema in the README)")
+                   help="print the whole path as strict JSON (schema in docs/guide/json.md)")
     g.add_argument("--plot", default=None, metavar="FILE",
                    help="also draw the trade-off figure to FILE (.png, .pdf, .svg; needs matplotlib: "
                         'pip install "fastrisk[plot]")')

@@ -1,5 +1,5 @@
 """The main job's output: the human-readable table and verdict (:func:`format_table`) and strict JSON
-(:func:`to_json`; schema in the README, "JSON schema", every key listed in :data:`JSON_KEYS`)."""
+(:func:`to_json`; schema in docs/guide/json.md, every key listed in :data:`JSON_KEYS`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .summary import best_rows
 
 __all__ = ["JSON_KEYS", "format_table", "to_json"]
 
-#: Top-level keys of ``--json`` (the README's "JSON schema" section documents each).
+#: Top-level keys of ``--json`` (docs/guide/json.md documents each).
 JSON_KEYS = ("schema_version", "fastrisk_version", "config", "lam", "eps", "standard_risk", "norm2",
              "dual_norm", "df", "adversarial_risk", "ground_truth", "ground_truth_adversarial_risk",
              "theory", "summary", "notes", "timing")
