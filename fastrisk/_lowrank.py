@@ -43,13 +43,19 @@ sends every target to the exact route.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import config
+from ._spectral import SpectralPath
 from .kernels import finish_norms, reduce_coef_block
 from .kernels._threads import threads_for
 from .kernels.lowrank import diff_colnorms, pivoted_mgs, scaled_filter
+
+if TYPE_CHECKING:
+    from .ridge._features import Features
 
 #: Bytes of one (L, b') slab of the low-rank pass: the slab is formed by BLAS and reduced at once while
 #: it is still in cache (a slab of config.BLOCK_BYTES went to memory and back: 25% slower at
@@ -271,7 +277,7 @@ def norms_and_risk(path, facs: list[LowRankFilter], qs: np.ndarray, sigma: np.nd
     bs = max(64, SLAB_BYTES // (8 * L))  # slab columns: formed and reduced while in cache
     for j0, j1, Xb in path.features.blocks("a feature-space pass", b):
         Zt = GT @ Xb.astype(np.float64, copy=False)  # (sum r + sum spots, b)
-        sg = sigma[j0:j1] if use_sig else dummy
+        sg = sigma[j0:j1] if sigma is not None else dummy
         for t in range(k):
             Zr = Zt[roff[t]:roff[t + 1]]
             ts = targets.theta_star(t)[j0:j1] if use_sig else dummy
@@ -289,9 +295,10 @@ def norms_and_risk(path, facs: list[LowRankFilter], qs: np.ndarray, sigma: np.nd
             reduce_coef_block(np.ascontiguousarray(Zt[soff[t]:soff[t + 1]]), sg, ts, use_sig, qs,
                               acc_s[t], scale_s[t], sig_s[t])
     tol = config.LOWRANK_RTOL
-    info = {"rank": max(f.rank for f in facs), "max_err": max(float(f.err.max()) for f in facs),
-            "spot": spots[0] if k == 1 else spots, "status": "ok",
-            "risk_by": "quadratic form" if any(f is not None for f in forms) else "slabs"}
+    info: dict[str, Any] = {
+        "rank": max(f.rank for f in facs), "max_err": max(float(f.err.max()) for f in facs),
+        "spot": spots[0] if k == 1 else spots, "status": "ok",
+        "risk_by": "quadratic form" if any(f is not None for f in forms) else "slabs"}
     if k > 1:
         info["ranks"] = [f.rank for f in facs]
     norms = np.empty((nq, L, k))
@@ -309,6 +316,7 @@ def norms_and_risk(path, facs: list[LowRankFilter], qs: np.ndarray, sigma: np.nd
                 info["status"] = f"spot check failed for the l_{q:g} norm{where}"
                 return None, None, info
         if use_sig:
+            assert sigma is not None and risk is not None
             form = forms[t]
             if form is None:
                 rt = acc_sig[t]
@@ -331,10 +339,22 @@ def norms_and_risk(path, facs: list[LowRankFilter], qs: np.ndarray, sigma: np.nd
     return norms, risk, info
 
 
-class LowRankRoute:
+class LowRankRoute(SpectralPath):
     """What :class:`fastrisk.RidgePath` needs for the low-rank route: the cached factors (one per
     target), their cost, and the pass with its fallback flag (mixed in, so that fastrisk.ridge only
     chooses the route)."""
+
+    # what it reads of the path it is mixed into (set by fastrisk.ridge._build.setup; see
+    # fastrisk.ridge._state.PathState, the norm from RidgePath)
+    side: str
+    n: int | None
+    p: int | None
+    k: int
+    features: Features
+    _c: np.ndarray
+    _norms: dict[float, np.ndarray]
+    _route_override: str | None
+    norm: Callable[[float], np.ndarray]
 
     _lowrank_fac: list[LowRankFilter] | None = None
     _lowrank_state: str | None = None  # None: not tried; "ok"; "failed" (never retried)
@@ -349,6 +369,7 @@ class LowRankRoute:
         """Flops of the low-rank pass (factors included), ``inf`` where it does not apply."""
         if not self._lowrank_available():
             return math.inf
+        assert self.n is not None and self.p is not None  # available: a dual path with its features
         rank = (max(f.rank for f in self._lowrank_fac) if self._lowrank_fac is not None
                 else config.LOWRANK_RANK_GUESS)
         return cost(self.n, self.p, self.n_penalties, n_q, rank, self._regen_cost(), self.k)
@@ -360,6 +381,7 @@ class LowRankRoute:
         return c - self._exact_pass_cost() if pass_needed and math.isfinite(c) else c
 
     def _exact_pass_cost(self) -> float:
+        assert self.n is not None and self.p is not None  # asked only where the route is available
         return exact_pass_cost(self.n, self.p, self.n_penalties, self._regen_cost(), self.k)
 
     def _regen_cost(self) -> float:

@@ -17,6 +17,7 @@ from .._validation import (
 )
 from ..risk import _closed_form, _closed_form_targets, moments_risk, moments_risk_targets
 from . import _norms, _passes, _routes, _wishart, _wishart_risks
+from ._state import PathState
 
 __all__ = ["AdversarialRisks"]
 
@@ -24,7 +25,7 @@ ArrayLike = Any
 Designs = Any
 
 
-class AdversarialRisks:
+class AdversarialRisks(PathState):
     """Adversarial risks of :class:`~fastrisk.RidgePath` (a mixin)."""
 
     def adversarial_risk(self, design: Designs, eps: ArrayLike, norm: float = 2,

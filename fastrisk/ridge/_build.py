@@ -28,7 +28,7 @@ __all__ = ["build_dense", "build_from_gram", "build_from_design", "setup"]
 def check_gram_matches_X(gram: np.ndarray, X: np.ndarray, side: str) -> None:
     """A Gram passed beside X must be its Gram: one random probe ``gram v`` against ``X (X^T v)``
     (O(n p), not a second Gram), to the rounding of the Gram's dtype."""
-    v = np.random.default_rng(0).standard_normal(gram.shape[0])
+    v = np.random.default_rng(0).standard_normal(int(gram.shape[0]))
     if side == "dual":
         want = xv(X, xtv(X, v))
     else:

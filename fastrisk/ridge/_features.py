@@ -91,7 +91,10 @@ class Features:
     @property
     def regen_cost(self) -> float:
         """Flops of regenerating X once from its seed (0 for a held X), for the cost models."""
-        return 0.0 if self.stream is None else 50.0 * self.n * self.p
+        if self.stream is None:
+            return 0.0
+        assert self.p is not None  # a streamed design has its p
+        return 50.0 * self.n * self.p
 
     def need(self, what: str) -> None:
         if not self.available:
@@ -104,6 +107,7 @@ class Features:
         self.need(what)
         if self.X is not None:
             b = b or block_cols(self.n)
+            assert self.p is not None  # a held X has its p
             for j0 in range(0, self.p, b):
                 yield j0, min(self.p, j0 + b), self.X[:, j0:j0 + b]
         else:
@@ -116,6 +120,7 @@ class Features:
         not zero when they are few (a sparse theta* and Sigma theta*: one column of X, not all of it)."""
         if self.X is not None:
             nz = np.flatnonzero(V if V.ndim == 1 else np.any(V != 0, axis=1))
+            assert self.p is not None  # a held X has its p
             if nz.size <= self.p // 8:
                 return xv(self.X[:, nz], V[nz])
             return xv(self.X, V)
@@ -129,6 +134,7 @@ class Features:
         blocks."""
         if self.X is not None:
             return xtv(self.X, v)
+        assert self.p is not None  # a streamed design has its p
         out = np.empty((self.p,) + v.shape[1:])
         for j0, j1, xb in self.blocks("this computation"):
             out[j0:j1] = xb.T.astype(np.float64, copy=False) @ v
@@ -158,6 +164,7 @@ class Features:
                 K += xs @ xs.T
         else:
             X = self.X  # full covariances never stream (iter_blocks needs a diagonal)
+            assert X is not None and p is not None
             C = (cov / unit).astype(self.dtype, copy=False)
             b = max(16, config.BLOCK_BYTES // (X.itemsize * p))
             for i0 in range(0, n, b):
@@ -193,6 +200,9 @@ class CentredFeatures(Features):
     x_off : ndarray (p,) column offsets (zeros without an intercept).
     sqrt_w : ndarray (n,) or None, square roots of the sample weights.
     """
+
+    X: np.ndarray  # always held
+    p: int
 
     def __init__(self, X: np.ndarray, x_off: np.ndarray, sqrt_w: np.ndarray | None):
         n, p = X.shape

@@ -236,7 +236,7 @@ def residual_moments_on(path, X_test: np.ndarray, Y_test: np.ndarray) -> tuple[n
         T = project_rows(path, X_test[i0:i0 + mb])
         P = np.ascontiguousarray(Wt @ T) if held else None
         for t in range(k):
-            Pt = P[t * L:(t + 1) * L] if held else Ft @ (cs[:, t, None] * T)
+            Pt = P[t * L:(t + 1) * L] if P is not None else Ft @ (cs[:, t, None] * T)
             with threads_for(Pt.size):
                 residual_moments(Pt, Yt[t, i0:i0 + mb], acc_abs[t], acc_sq[t])
     return (acc_sq / m).T, (acc_abs / m).T

@@ -103,10 +103,10 @@ def _compute(path, targets, qs: list[float]) -> np.ndarray:
     if path._route_override is not None:  # tests compare the routes with each other
         order = [path._route_override] + [r for r in order if r != path._route_override]
     for route in order:
-        R = _try_route(path, targets, route, qs, c0, S)
-        if R is not None:
+        risk = _try_route(path, targets, route, qs, c0, S)
+        if risk is not None:
             path.last_route = route
-            return R
+            return risk
     raise AssertionError("the feature pass never refuses")  # pragma: no cover
 
 
@@ -268,6 +268,7 @@ def _risk_gram(path, targets, tr: Truth) -> tuple[np.ndarray, np.ndarray]:
             E[:st] = -tr.zeta[:st][:, idx[t0:t1], None]
             risk[:, t0:t1] = quad(E.reshape(g, -1)).reshape(t1 - t0, L).T
         else:
+            assert gr is not None  # remainder forms it with KSh
             q = quad(E.reshape(g, -1)).reshape(t1 - t0, L)
             q -= 2.0 * np.einsum("it,itl->tl", gr[:, idx[t0:t1]], E)
             risk[:, t0:t1] = (q + rsr[idx[t0:t1], None]).T
@@ -339,6 +340,7 @@ def risk_from_stats(path, KS: np.ndarray, h1: np.ndarray, tst: np.ndarray, zs: n
                 E[:st] = -tr.zeta[:st][:, ids, None]
                 risk[:, t0:t1] = quad(E.reshape(g, -1)).reshape(t1 - t0, L).T
             else:
+                assert gr is not None  # remainder forms it with KSh
                 q = quad(E.reshape(g, -1)).reshape(t1 - t0, L)
                 q -= 2.0 * np.einsum("it,itl->tl", gr[:, ids], E)
                 risk[:, t0:t1] = (q + rsr[ids, None]).T

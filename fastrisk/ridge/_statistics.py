@@ -10,6 +10,7 @@ import numpy as np
 
 from .._validation import as_float_array, check_nonnegative_float, check_sigma_gram
 from . import _accuracy, _noise, _routes, _wishart_risks
+from ._state import PathState
 
 __all__ = ["PathStatistics"]
 
@@ -17,7 +18,7 @@ ArrayLike = Any
 Designs = Any
 
 
-class PathStatistics:
+class PathStatistics(PathState):
     """Noise averages, risks from statistics and accuracy bounds of :class:`~fastrisk.RidgePath`."""
 
     # ------------------------------------------------------------------ accuracy
@@ -164,7 +165,8 @@ class PathStatistics:
         xt = None if x_theta is None else self._per_target(x_theta, m, "x_theta")
         u = max(a.shape[1] for a in (v, tst[None], xt) if a is not None)
         idx = np.zeros(self.k, dtype=np.intp) if u == 1 else np.arange(self.k)
-        v, xt = (None if a is None else np.broadcast_to(a, (m, u)) for a in (v, xt))
+        v = np.broadcast_to(v, (m, u))
+        xt = None if xt is None else np.broadcast_to(xt, (m, u))
         tst = np.broadcast_to(tst, (u,))
         U = self.spec.U
         zs = None if xt is None else U.T @ xt

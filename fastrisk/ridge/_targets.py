@@ -71,7 +71,7 @@ class Targets:
         return np.stack([d.theta_star[cols] for d in self.groups], axis=1)
 
 
-def check_designs(design, k: int, p: int) -> Targets:
+def check_designs(design, k: int, p: int | None) -> Targets:
     """Validate ``design`` (a GaussianDesign, or a list/tuple of k of them sharing one covariance)
     against a path with k targets and p features."""
     if isinstance(design, (list, tuple)):

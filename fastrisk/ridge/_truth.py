@@ -47,6 +47,7 @@ class Truth:
         """theta* of every group, (p, u)."""
         if self.ts is not None:
             return self.ts
+        assert self.designs is not None  # theta* is known one way or the other
         return np.stack([d.theta_star for d in self.designs], axis=1)
 
 
@@ -145,6 +146,7 @@ def remainder(path, tr: Truth, KSh: np.ndarray | None = None
         rr = rr.copy()
         rr[sel] = np.einsum("pu,pu->u", r, r)
         if KSh is not None:
+            assert gr is not None  # formed above with KSh
             sr = sigma_times(tr.designs[0].cov, r)
             rsr = rsr.copy()
             rsr[sel] = np.einsum("pu,pu->u", r, sr)

@@ -275,9 +275,9 @@ def estimate_bytes(n: int, n_penalties: int, n_lead: int, p_arrays: int = 0) -> 
     of a design that has them (4 for a two_level design with length-p cov and theta*; 0 for a compact
     one). Measured growth of the peak RSS: 3.05 n^2 doubles at n = 10^4, L = 1000 (2.27 GiB; estimate
     2.6 GiB), 3.93 n^2 at n = 2100 (estimate 5.3 n^2)."""
-    n, L = float(n), float(n_penalties)
-    eig = 3.5 * n * n if n >= LAPACK_MIN_N else 6.5 * n * n
-    return 8.0 * (max(eig, 1.5 * n * n + 8.0 * n * L) + 2.0 * n * n_lead + 4.0 * float(p_arrays))
+    nf, L = float(n), float(n_penalties)
+    eig = 3.5 * nf * nf if nf >= LAPACK_MIN_N else 6.5 * nf * nf
+    return 8.0 * (max(eig, 1.5 * nf * nf + 8.0 * nf * L) + 2.0 * nf * n_lead + 4.0 * float(p_arrays))
 
 
 # ------------------------------------------------------------------------------------- building

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from .._lowrank import LowRankRoute
-from .._spectral import SpectralPath
 from .._validation import (
     check_design_matrix,
     check_q,
@@ -15,8 +14,8 @@ from .._validation import (
 from . import _build, _norms, _passes, _routes, _wishart, _wishart_risks
 from ._adversarial import AdversarialRisks
 from ._constructors import PathConstructors
+from ._state import PathState
 from ._statistics import PathStatistics
-from ._targets import Targets, check_designs
 
 __all__ = ["RidgePath"]
 
@@ -25,7 +24,7 @@ ArrayLike = Any
 Designs = Any
 
 
-class RidgePath(PathConstructors, AdversarialRisks, PathStatistics, SpectralPath, LowRankRoute):
+class RidgePath(PathConstructors, AdversarialRisks, PathStatistics, LowRankRoute, PathState):
     """Ridge estimators for a whole path of penalties (and targets) from one eigendecomposition.
 
     Parameters
@@ -122,13 +121,6 @@ class RidgePath(PathConstructors, AdversarialRisks, PathStatistics, SpectralPath
     def multi_target(self) -> bool:
         """Whether y was 2-D: outputs then carry a trailing target axis (even when k = 1)."""
         return self._multi
-
-    def _out(self, a: np.ndarray) -> np.ndarray:
-        """An internal (..., k) result in the public shape: the target axis dropped for 1-D y."""
-        return np.ascontiguousarray(a if self._multi else a[..., 0])
-
-    def _targets(self, design: Designs) -> Targets:
-        return check_designs(design, self.k, self.p)
 
     # ------------------------------------------------------------------ coefficients
     def coef(self, index: ArrayLike | None = None) -> np.ndarray:
