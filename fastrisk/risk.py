@@ -22,6 +22,7 @@ from numbers import Real
 
 import numpy as np
 
+from . import _alloc
 from ._validation import (
     as_float_array,
     check_eps,
@@ -230,7 +231,7 @@ def _closed_form_targets(R, b, eps, target, noise):
 def moments_risk_targets(m2, m1, b, eps) -> np.ndarray:
     """:func:`moments_risk` for k targets: m2, m1, b (L, k), eps (E,); shape (L, E, k). No validation."""
     m2 = np.ascontiguousarray(m2, dtype=np.float64)
-    out = np.empty((m2.shape[0], eps.shape[0], m2.shape[1]))
+    out = _alloc.empty((m2.shape[0], eps.shape[0], m2.shape[1]))  # (L, E, k): often tens of MiB
     with threads_for(out.size):
         adversarial_closed_form_targets(m2, np.ascontiguousarray(m1, dtype=np.float64),
                                         np.ascontiguousarray(b, dtype=np.float64), eps, out)
