@@ -11,6 +11,7 @@ from .._validation import check_eps, check_norm, check_target
 from ..design import GaussianDesign, _as_design
 from ..risk import _closed_form, ground_truth_adversarial_risk
 from . import _wishart
+from ._functions import risk_dict
 from .path import RidgePath
 
 __all__ = ["design_path_risks"]
@@ -80,14 +81,4 @@ def design_path_risks(design: GaussianDesign, n: int, lam: ArrayLike, seed, eps:
     else:
         gt = ground_truth_adversarial_risk(design.theta_star, eps, norm=p_attack, target=target,
                                            noise=design.noise)
-    return {
-        "lam": path.lam.copy(),
-        "eps": eps,
-        "standard_risk": path.standard_risk(design),
-        "norm2": path.norm(2),
-        "dual_norm": path._dual_norm(design, q, target),
-        "adversarial_risk": adv,
-        "ground_truth_adversarial_risk": gt,
-        "df": path.df(),
-        "accuracy_bound": path.accuracy_bound(),
-    }
+    return risk_dict(path, design, eps, q, target, adv, gt)

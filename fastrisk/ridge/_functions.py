@@ -103,6 +103,13 @@ def ridge_path_risks(X: ArrayLike, y: ArrayLike, lam: ArrayLike, cov: ArrayLike,
         gt = np.ascontiguousarray(np.broadcast_to(gt, (eps.size, k)))
     else:
         gt = gt[:, 0]
+    return risk_dict(path, design, eps, q, target, adv, gt)
+
+
+def risk_dict(path: RidgePath, design, eps: np.ndarray, q: float, target: str, adv: np.ndarray,
+              gt: np.ndarray) -> dict[str, np.ndarray]:
+    """The dict of :func:`ridge_path_risks` (and :func:`fastrisk.design_path_risks`) for a built path:
+    its adversarial risk ``adv`` and the ground truth's ``gt`` given, the rest read from the path."""
     return {
         "lam": path.lam.copy(),
         "eps": eps,
