@@ -76,7 +76,7 @@ def test_dask_local_cluster_identical(serial, tmp_path):
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         s = sw.run(SPEC, tmp_path / "out", client=client, progress=False)
         # a window smaller than the sweep: results are refilled one for one, nothing lost or repeated
-        from fastrisk.sweep.executors import DaskExecutor
+        from fastrisk.sweep.cluster import DaskExecutor
 
         grid = sw.expand(sw.parse_spec(SPEC))
         batches = [{"kind": "task", "items": [grid.fold(f)], "_hash": "0" * 16, "threads": 1}

@@ -34,17 +34,9 @@ require("fastrisk.sweep", "sweep")  # pandas, pyarrow, tqdm: one line naming the
 
 from . import runinfo as _prov  # noqa: E402 - after the extra's check
 from . import tasks as _tasks  # noqa: E402
+from .cluster import DaskExecutor, check_address, connect
 from .compute import unit_ids
-from .executors import (
-    DaskExecutor,
-    PoolExecutor,
-    SerialExecutor,
-    TaskError,
-    check_address,
-    connect,
-    cpu_count,
-    shutdown_workers,
-)
+from .executors import PoolExecutor, SerialExecutor, TaskError, cpu_count, shutdown_workers
 from .read import count_true, load, provenance
 from .runinfo import VersionChangeWarning
 from .size import MAX_TASKS, SweepTooLarge, measure
