@@ -361,7 +361,7 @@ def test_e2_refuses_a_ground_truth_the_sweep_cannot_carry(tmp_path):
 
 
 def test_e3_gap_slopes_are_least_squares_fits_per_seed():
-    from fastrisk.reproduce import e3_ntk
+    from fastrisk.reproduce import e3_ntk, e3_text
 
     w = np.array([128, 256, 512, 1024])
     rows = []
@@ -372,4 +372,4 @@ def test_e3_gap_slopes_are_least_squares_fits_per_seed():
     sl = e3_ntk.gap_slopes(pd.DataFrame(rows)).set_index(["seed", "gap"])["slope"]
     assert sl[(0, "gap_to_finite_kernel")] == pytest.approx(-0.7) and sl[(1, "gap_to_infinite_kernel")] == \
         pytest.approx(-0.45)
-    assert e3_ntk._ms(sl.xs("gap_to_finite_kernel", level="gap")) == "-0.75 +- 0.071"
+    assert e3_text._ms(sl.xs("gap_to_finite_kernel", level="gap")) == "-0.75 +- 0.071"

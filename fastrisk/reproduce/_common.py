@@ -29,8 +29,8 @@ from .. import spectra
 from .._files import atomic_write
 
 __all__ = ["SPECTRA", "REGIME_SPECTRA", "spectrum_setting", "spectrum_array", "theta_star", "Summary",
-           "write_table", "write_json", "read_json", "NOISE", "SIGNAL", "ReproduceError", "sweep_spec",
-           "sweep_specs", "ground_truth_risk", "ratio_or_nan", "sweep_signal"]
+           "write_table", "write_json", "read_json", "pieces_dir", "NOISE", "SIGNAL", "ReproduceError",
+           "sweep_spec", "sweep_specs", "ground_truth_risk", "ratio_or_nan", "sweep_signal"]
 
 NOISE = 1.0
 SIGNAL = 1.0
@@ -197,3 +197,18 @@ def write_json(obj, path: str | os.PathLike) -> Path:
 def read_json(path: str | os.PathLike):
     with open(path) as f:
         return json.load(f)
+
+
+def pieces_dir(out, name: str, cfg, what: str) -> tuple[Path, Path]:
+    """``(out/name, out/name/pieces)`` for an experiment that writes its own pieces (one per seed or
+    setting, skipped on a rerun), with the configuration ``cfg`` (a dataclass) recorded in
+    ``pieces/config.json``; pieces of another configuration are refused (ReproduceError naming ``what``)."""
+    d = Path(out) / name
+    pieces = d / "pieces"
+    pieces.mkdir(parents=True, exist_ok=True)
+    cfg_json = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}
+    man = pieces / "config.json"
+    if man.exists() and read_json(man) != cfg_json:
+        raise ReproduceError(f"{pieces} holds {what} results of another configuration; choose another --out")
+    write_json(cfg_json, man)
+    return d, pieces

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -38,8 +38,7 @@ from .. import theory as T
 from ..design import GaussianDesign
 from ..ground_truth import resolve_theta_star
 from ..ridge import RidgePath
-from . import figures as F
-from ._common import NOISE, ReproduceError, Summary, ground_truth_risk, read_json, write_json, write_table
+from ._common import NOISE, Summary, pieces_dir, write_json, write_table
 
 __all__ = ["NAME", "Config", "config", "run", "run_seed", "spectrum", "plot"]
 
@@ -187,16 +186,11 @@ def run(out: Path, *, quick: bool = False, workers=None, client=None, progress: 
     """
     import pandas as pd
 
+    from . import e3_text
+
     t0 = time.perf_counter()
     cfg = config(quick) if cfg is None else cfg
-    d = Path(out) / NAME
-    pieces = d / "pieces"
-    pieces.mkdir(parents=True, exist_ok=True)
-    cfg_json = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}
-    man = pieces / "config.json"
-    if man.exists() and read_json(man) != cfg_json:
-        raise ReproduceError(f"{pieces} holds E3 results of another configuration; choose another --out")
-    write_json(cfg_json, man)
+    d, pieces = pieces_dir(out, NAME, cfg, "E3")
     frames = []
     it = range(cfg.seeds)
     if progress:
@@ -228,28 +222,13 @@ def run(out: Path, *, quick: bool = False, workers=None, client=None, progress: 
                  f"({cfg.pgd_steps} steps) on the first {cfg.attack_size}; widths {list(cfg.widths)} for the "
                  f"finite kernels and the GD-trained networks (full-batch GD, relative residual "
                  f"{cfg.gd_tol:g} or {cfg.gd_max_steps} steps)."),
-        findings=_findings(tab, orc, cfg),
+        findings=e3_text.findings(tab, orc, cfg),
         figures=[str(p.relative_to(out)) for p in figs],
         tables=[f"{NAME}/e3_ntk.parquet"],
         seconds=time.perf_counter() - t0,
-        captions=[_caption(tab, cfg)])
+        captions=[e3_text.caption(tab, cfg)])
     write_json(summ.to_json(), d / "summary.json")
     return summ
-
-
-def _mean(tab, **sel):
-    m = np.ones(len(tab), dtype=bool)
-    for k, v in sel.items():
-        m &= (tab[k] == v).to_numpy()
-    return tab[m]
-
-
-def _ms(v) -> str:
-    """'mean +- sd (k seeds)' of per-seed values."""
-    v = np.asarray(v, dtype=float)
-    sd = float(np.std(v, ddof=1)) if v.size > 1 else 0.0
-    return f"{float(np.mean(v)):.3g} +- {sd:.2g}"
-
 
 def gap_slopes(tab):
     """Per seed and gap (``gap_to_finite_kernel``, ``gap_to_infinite_kernel``): the least-squares slope of
@@ -268,254 +247,8 @@ def gap_slopes(tab):
     return pd.DataFrame(rows, columns=["seed", "gap", "slope"])
 
 
-def _per_seed(tab, model, method, eps, lam=None):
-    d = _mean(tab, model=model, method=method, eps=eps)
-    if lam is not None:
-        d = d[d["lam"] == lam]
-    return d
-
-
-def _findings(tab, orc, cfg: Config) -> list[str]:
-    out = []
-    emax = max(cfg.eps)
-    e = list(cfg.eps).index(emax)
-    s = spectrum(cfg)
-    gt = float(ground_truth_risk(theta_star_of(cfg, s), [emax], 2.0, "clean")[0])
-    seeds = int(tab["seed"].nunique())
-    i0 = 0.0
-    fo0 = _per_seed(tab, "ntk_infinite", "first_order", emax, i0)
-    pg0 = _per_seed(tab, "ntk_infinite", "pgd", emax, i0)
-    ratio = (f" = {float(pg0['adversarial_risk'].mean()) / gt:.3g}x the ground truth's ({gt:.3g}, computed)"
-             if gt > 0 else " (the ground truth's is 0: no ratio)")
-    out.append(f"NTK interpolator (lam = 0, infinite width), mean +- sd over {seeds} seeds: standard risk "
-               f"{_ms(fo0['standard_risk'])} (sigma^2 = {NOISE**2:g}); adversarial risk at eps = {emax:g} "
-               f"{_ms(pg0['adversarial_risk'])} by PGD, {_ms(fo0['adversarial_risk'])} first order"
-               + ratio + ".")
-    ntk_fo = _mean(tab, model="ntk_infinite", method="first_order", eps=emax)
-    lin = _mean(tab, model="linear_implicit", method="closed_form", eps=emax)
-    th = _mean(tab, model="linear_implicit", method="theory", eps=emax)
-    key = ["seed", "lam"]
-    both = ntk_fo.merge(lin, on=key, suffixes=("_ntk", "_lin")).merge(th[key + ["adversarial_risk"]], on=key)
-    r0 = np.abs(both["standard_risk_ntk"] / both["standard_risk_lin"] - 1)
-    ra = np.abs(both["adversarial_risk_ntk"] / both["adversarial_risk_lin"] - 1)
-    rt = np.abs(both["adversarial_risk_lin"] / both["adversarial_risk"] - 1)
-    mean_ntk = ntk_fo.groupby("lam")[["standard_risk", "adversarial_risk"]].mean()
-    mean_lin = lin.groupby("lam")[["standard_risk", "adversarial_risk"]].mean()
-    m0 = float(np.max(np.abs(mean_ntk["standard_risk"] / mean_lin["standard_risk"] - 1)))
-    ma = float(np.max(np.abs(mean_ntk["adversarial_risk"] / mean_lin["adversarial_risk"] - 1)))
-    lam_imp = float(_mean(tab, model="linear_implicit", lam=0.0)["lam_linear"].mean())
-    out.append(f"Linearisation: along the whole path the seed-mean NTK standard risk is within "
-               f"{100 * m0:.0f}% and its (first-order) adversarial risk within {100 * ma:.0f}% of linear "
-               f"ridge at the implicit penalty lam_imp + lam / g1 (lam_imp = {lam_imp:.3g}); seed by seed "
-               f"the largest gaps are "
-               f"{100 * float(r0.max()):.0f}% and {100 * float(ra.max()):.0f}%. That linear ridge is within "
-               f"{100 * float(rt.max()):.0f}% of its deterministic equivalent (every seed and penalty).")
-    pg = _mean(tab, model="ntk_infinite", method="pgd", eps=emax)
-    hs, lams = [], []
-    for _, d in pg.groupby("seed"):
-        d = d.sort_values("lam")
-        o = T.grid_optimum(np.maximum(d["standard_risk"], d["adversarial_risk"] - gt).to_numpy(),
-                           d["lam"].to_numpy())
-        hs.append(o.value)
-        lams.append(o.describe(0.25 * cfg.n, "lam/(g1 n)"))
-    best = pg.groupby("seed")["adversarial_risk"].min()
-    out.append(f"Trade-off on the NTK path at eps = {emax:g}: harm min_lam max(R_0, R_eps - R_eps(theta*)) "
-               f"= {_ms(hs)} (PGD; best penalty per seed: {', '.join(sorted(set(lams)))}); best adversarial "
-               f"risk {_ms(best)} against the oracle frontier's {orc.adversarial_risk[:, e].min():.3g}.")
-    mn = _mean(tab, model="linear_minnorm", eps=emax)
-    out.append(f"The NTK interpolator is implicitly regularised (lam_imp / n = {lam_imp / cfg.n:.3g}): the "
-               f"linear min-norm interpolator on the same data has standard risk {_ms(mn['standard_risk'])} "
-               "and "
-               f"adversarial risk {_ms(mn['adversarial_risk'])} at eps = {emax:g}, against the NTK "
-               f"interpolator's {_ms(fo0['standard_risk'])} and {_ms(pg0['adversarial_risk'])}.")
-    g = _mean(tab, model="gd_network", method="pgd", eps=emax)
-    if len(g):
-        ws = sorted(g["width"].unique())
-        gm = g.groupby("width")[["gap_to_finite_kernel", "gap_to_infinite_kernel", "adversarial_risk"]].mean()
-        sl = gap_slopes(tab)
-        k = int(g["seed"].nunique())
-
-        def rate(col):
-            v = sl[sl["gap"] == col]["slope"]
-            return f"m^({_ms(v)})" if len(v) else "no fit (one width)"
-
-        out.append(f"Lazy training ({k} seed(s), widths {', '.join(map(str, ws))}, a factor "
-                   f"{ws[-1] / ws[0]:g}): the GD-trained network's predictions differ from the kernel "
-                   f"interpolator at the same initialisation by "
-                   + ", ".join(f"{gm.loc[w, 'gap_to_finite_kernel']:.2g}" for w in ws)
-                   + " and from the infinite-width one by "
-                   + ", ".join(f"{gm.loc[w, 'gap_to_infinite_kernel']:.2g}" for w in ws)
-                   + f" (relative l2, seed means). Fitted rates (least squares per seed, mean +- sd over "
-                   f"seeds): {rate('gap_to_finite_kernel')} to the same-initialisation kernel interpolator, "
-                   f"{rate('gap_to_infinite_kernel')} to the infinite-width one.")
-        gfo = _mean(tab, model="gd_network", method="first_order", eps=emax).groupby("width")[
-            "adversarial_risk"].mean()
-        kf = _mean(tab, model="ntk_finite", method="pgd", eps=emax).groupby("width")[
-            "adversarial_risk"].mean()
-        inf_same = _per_seed(tab, "ntk_infinite", "pgd", emax, i0)
-        inf_same = inf_same[inf_same["seed"] < k]["adversarial_risk"].mean()
-        out.append(f"PGD on the trained networks at eps = {emax:g}: "
-                   + ", ".join(f"m = {w}: {gm.loc[w, 'adversarial_risk']:.3g}" for w in ws)
-                   + f" (finite-width kernel interpolators: {', '.join(f'{kf[w]:.3g}' for w in ws)}; "
-                   f"infinite width on the same seeds: {inf_same:.3g}); a first-order estimate from the "
-                   "network's a.e. input gradient gives " + ", ".join(f"{gfo[w]:.3g}" for w in ws) + ".")
-    return out
-
-
-def _caption(tab, cfg: Config) -> str:
-    sl = gap_slopes(tab)
-    fits = "; ".join(f"{'same-init kernel' if c == 'gap_to_finite_kernel' else 'infinite width'}: slope "
-                     f"{_ms(sl[sl['gap'] == c]['slope'])}" for c in ("gap_to_finite_kernel",
-                                                                        "gap_to_infinite_kernel")
-                     if (sl["gap"] == c).any())
-    emax = float(tab["eps"].max())
-    ntk = _mean(tab, model="ntk_infinite", method="first_order", eps=emax).groupby("lam")[
-        ["standard_risk", "adversarial_risk"]].mean()
-    lin = _mean(tab, model="linear_implicit", method="closed_form", eps=emax).groupby("lam")[
-        ["standard_risk", "adversarial_risk"]].mean()
-    gap = float(np.nanmax(np.abs(ntk / lin - 1).to_numpy())) if len(ntk) and len(lin) else math.nan
-    return ("Top: the NTK ridge path and linear ridge at the implicit penalty (mean over seeds); their "
-            f"markers overlap (they agree within {100 * gap:.0f}%), and the linear ridge's deterministic "
-            "equivalent runs through them; bottom left: the lazy-training gaps against width, markers per "
-            "width (mean +- sd over seeds), dashed lines the least-squares fits whose slopes are reported"
-            + (f" ({fits})" if fits else "") + "; bottom right: attacks on interpolating networks.")
-
-
 def plot(tab, orc, cfg: Config, base: Path) -> list[Path]:
-    """The E3 figure: NTK path vs its linearisation in the (R_0, R_eps) plane; risks along the penalty;
-    lazy-training gaps (with their fitted rates) and attacks on trained networks against width."""
-    plt = F.pyplot()
-    from matplotlib.lines import Line2D
+    """The E3 figure (see :func:`fastrisk.reproduce.e3_plot.plot`)."""
+    from .e3_plot import plot as _plot
 
-    emax = max(cfg.eps)
-    e = list(cfg.eps).index(emax)
-    s = spectrum(cfg)
-    gt = float(ground_truth_risk(theta_star_of(cfg, s), [emax], 2.0, "clean")[0])
-    fig, axes = plt.subplots(2, 2, figsize=(10.5, 9.6))
-
-    def curve(model, method):
-        return _mean(tab, model=model, method=method, eps=emax).groupby("lam")[
-            ["standard_risk", "adversarial_risk", "lam_linear"]].mean().sort_index()
-
-    C = F.SERIES
-    # (model, method, colour, theory?, label): sample-based curves as markers, the theory as a line
-    series = [("ntk_infinite", "pgd", C[0], False, "NTK ridge (infinite width), PGD"),
-              ("ntk_infinite", "first_order", C[2], False, "NTK ridge, first order"),
-              ("linear_implicit", "closed_form", C[3], False, r"linear ridge at $\lambda_{imp}+\lambda/g_1$"),
-              ("linear_implicit", "theory", C[3], True, "its deterministic equivalent")]
-    ax = axes[0, 0]
-    for model, method, c, is_th, _ in series:
-        u = curve(model, method)
-        if is_th:
-            ax.plot(u["standard_risk"], u["adversarial_risk"], "-", color=c, lw=1.4)
-        else:
-            ax.plot(u["standard_risk"], u["adversarial_risk"], "o", color=c, ms=3.5, mfc="none")
-        ax.plot(u["standard_risk"].iloc[0], u["adversarial_risk"].iloc[0], "o", color=c, ms=7, mec="k")
-    ax.plot(orc.standard_risk, orc.adversarial_risk[:, e], "-", color="k", lw=2.2, alpha=0.35)
-    for j, w in enumerate(cfg.widths):
-        g = _mean(tab, model="gd_network", method="pgd", eps=emax, width=w)
-        if len(g):
-            ax.plot(g["test_standard_risk"].mean(), g["adversarial_risk"].mean(), F.MARKERS[(j + 1) % 7],
-                    color=C[1], mec="k", ms=7)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel(r"standard risk $E(f(x) - x^T\theta^*)^2$")
-    ax.set_ylabel(r"adversarial risk $E\max_{\|\delta\|_2\leq\varepsilon}(f(x{+}\delta)-x^T\theta^*)^2$")
-    ax.set_title(rf"trade-off along the penalty path, $\varepsilon$ = {emax:g} (big circles: $\lambda$ = 0)")
-    lo = float(_mean(tab, eps=emax)["standard_risk"].min())
-    ax.set_xlim(left=lo / 3)
-    if gt > 0:
-        ax.set_ylim(bottom=0.7 * gt)
-    F.plain_log_ticks(ax)
-    h = [Line2D([], [], color=c, marker=None if th else "o", mfc="none", ls="-" if th else "", label=lab)
-         for _, _, c, th, lab in series]
-    h += [Line2D([], [], color="k", lw=2.2, alpha=0.35, label="oracle frontier (linear target)"),
-          Line2D([], [], color=C[1], marker="s", mec="k", ls="", label="GD-trained networks (one marker per "
-                                                                        "width), PGD")]
-    ax.legend(handles=h, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=6.5, frameon=False)
-    ax = axes[0, 1]
-    for model, method, c, is_th, _ in series:
-        u = curve(model, method)
-        u = u[u.index > 0]
-        x = u.index / (0.25 * cfg.n)
-        ax.plot(x, u["adversarial_risk"], "-" if is_th else "o", color=c, ms=3.5, mfc="none")
-        if method in ("first_order", "closed_form"):
-            ax.plot(x, u["standard_risk"], "^", color=c, ms=3.5, mfc="none")
-    if gt > 0:
-        ax.axhline(gt, color="0.4", ls=":")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    F.plain_log_ticks(ax)
-    ax.set_xlabel(r"NTK penalty $\lambda / (g_1 n)$ of $(K + \lambda I)^{-1}$, $g_1 = 1/4$")
-    ax.set_ylabel("risk (clean target)")
-    ax.set_title(r"risks along the NTK ridge path and its linearisation")
-    h = [Line2D([], [], color="0.3", marker="o", mfc="none", ls="",
-                label=r"$R_\varepsilon$ (colours as left)"),
-         Line2D([], [], color="0.3", marker="^", mfc="none", ls="", label=r"$R_0$"),
-         Line2D([], [], color="0.4", ls=":",
-                label=r"ground truth's own $R_\varepsilon(\theta^*)$ (computed)")]
-    ax.legend(handles=h, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=6.5, frameon=False)
-    ax = axes[1, 0]
-    gd = _mean(tab, model="gd_network", method="pgd", eps=emax)
-    h = []
-    if len(gd):
-        g = gd.groupby("width")[["gap_to_finite_kernel", "gap_to_infinite_kernel"]].agg(["mean", "std"])
-        widths = np.array(g.index, dtype=float)
-        sl = gap_slopes(tab)
-        for col, c, lab in (("gap_to_finite_kernel", C[0], "to the kernel interpolator at the same init"),
-                            ("gap_to_infinite_kernel", C[2], "to the infinite-width NTK interpolator")):
-            ax.errorbar(widths, g[(col, "mean")], yerr=g[(col, "std")].fillna(0), fmt="o", color=c, capsize=2)
-            v = sl[sl["gap"] == col]["slope"]
-            h.append(Line2D([], [], color=c, marker="o", ls="", label=f"gap {lab} (mean +- sd)"))
-            if len(v):
-                a = float(v.mean())
-                # the fitted rate, drawn through the geometric mean of the seed means
-                lx, ly = np.log(widths).mean(), np.log(g[(col, "mean")]).mean()
-                ax.plot(widths, np.exp(ly + a * (np.log(widths) - lx)), "--", color=c, lw=1.2)
-                h.append(Line2D([], [], color=c, ls="--", label=f"least-squares fit: slope {_ms(v)}"))
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    F.plain_log_ticks(ax)
-    if len(gd):
-        ax.set_xticks(widths)  # ticks at the widths run (after plain_log_ticks: a fixed locator)
-    ax.set_xlabel("width m (neurons)")
-    ax.set_ylabel(r"relative gap $\|f_{GD} - f_{kernel}\|_2 / \|f_{kernel}\|_2$ on test points")
-    ax.set_title("lazy training: the GD-trained network approaches the kernel predictor")
-    ax.legend(handles=h, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1, fontsize=6.5, frameon=False)
-    ax = axes[1, 1]
-    h = []
-    ws = np.zeros(0)
-    kinds = (("gd_network", "pgd", C[0], "o", "GD-trained network, PGD"),
-             ("gd_network", "first_order", C[2], "s", "GD-trained network, first order (a.e. gradient)"),
-             ("ntk_finite", "pgd", C[3], "^", "finite-width kernel interpolator, PGD"))
-    for k_dodge, (model, method, c, mk, lab) in enumerate(kinds):
-        v = _mean(tab, model=model, method=method, eps=emax).groupby("width")["adversarial_risk"].agg(
-            ["mean", "std"])
-        if len(v):
-            ws = np.array(v.index, dtype=float)
-            dodge = 1.06 ** (k_dodge - 1)  # side by side at each width (their bars would overlap)
-            ax.errorbar(ws * dodge, v["mean"], yerr=v["std"].fillna(0), fmt=mk, color=c, capsize=2,
-                        mfc="none")
-            h.append(Line2D([], [], color=c, marker=mk, mfc="none", ls="", label=lab + " (mean +- sd)"))
-    inf = _per_seed(tab, "ntk_infinite", "pgd", emax, 0.0)
-    k = int(gd["seed"].nunique()) if len(gd) else 0
-    inf = float(inf[inf["seed"] < max(k, 1)]["adversarial_risk"].mean())
-    ax.axhline(inf, color=C[1], lw=1.4)
-    h.append(Line2D([], [], color=C[1], lw=1.4, label="infinite-width NTK interpolator, PGD (same seeds)"))
-    if gt > 0:
-        ax.axhline(gt, color="0.4", ls=":")
-        h.append(Line2D([], [], color="0.4", ls=":", label=r"ground truth's own $R_\varepsilon(\theta^*)$"))
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    F.plain_log_ticks(ax)
-    if len(ws):
-        ax.set_xticks(ws)
-    ax.set_xlabel("width m (neurons; markers side by side at each width)")
-    ax.set_ylabel(r"adversarial risk of the interpolator ($\ell_2$, $\varepsilon$" + f" = {emax:g})")
-    ax.set_title("attacks on interpolating networks")
-    ax.legend(handles=h, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1, fontsize=6.5, frameon=False)
-    fig.suptitle(f"E3: two-layer ReLU NTK (first layer), n = {cfg.n}, d = {cfg.d_factor * cfg.n} "
-                 rf"(two_level), $\theta^*$ = {resolve_theta_star(cfg.theta_star).describe()}, "
-                 rf"$\sigma$={NOISE:g}, "
-                 f"{cfg.seeds} seeds (finite widths: {min(cfg.gd_seeds, cfg.seeds)})")
-    return F.save(fig, base)
+    return _plot(tab, orc, cfg, base)

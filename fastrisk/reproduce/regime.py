@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,8 +40,8 @@ from ._common import (
     ReproduceError,
     Summary,
     ground_truth_risk,
+    pieces_dir,
     ratio_or_nan,
-    read_json,
     spectrum_array,
     write_json,
     write_table,
@@ -352,15 +352,7 @@ def run(out: Path, *, quick: bool = False, workers=None, client=None, progress: 
 
     t0 = time.perf_counter()
     cfg = config(quick) if cfg is None else cfg
-    d = Path(out) / NAME
-    pieces = d / "pieces"
-    pieces.mkdir(parents=True, exist_ok=True)
-    cfg_json = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}
-    man = pieces / "config.json"
-    if man.exists() and read_json(man) != cfg_json:
-        raise ReproduceError(f"{pieces} holds regime-map results of another configuration; "
-                             "choose another --out")
-    write_json(cfg_json, man)
+    d, pieces = pieces_dir(out, NAME, cfg, "regime-map")
     th = theory_table(cfg, pieces=pieces)
     sim = sim_table(cfg, pieces, progress=progress)
     ver = verdicts(th)
