@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import os
 import time
-import tracemalloc
 
 import numpy as np
 
@@ -37,6 +36,7 @@ import fastrisk as fr
 from fastrisk import spectra
 
 from ._common import pin_blas_threads
+from .ratios import peak_extra
 
 SMALL = os.environ.get("FASTRISK_BENCH_SMALL") == "1"
 N, P, L, K = (200, 2000, 200, 20) if SMALL else (1500, 15000, 1000, 100)
@@ -128,17 +128,6 @@ def _timed(f) -> float:
     return time.perf_counter() - t
 
 
-def _peak_extra(f) -> float:
-    """Peak MiB that NumPy allocated while f ran, beyond what existed before (tracemalloc)."""
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    base = tracemalloc.get_traced_memory()[0]
-    f()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return (peak - base) / 2**20
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
@@ -161,8 +150,8 @@ def main() -> None:
             print(f"  round: F1 {f1:.2f} s, single {one:.2f} s, multi {many:.2f} s, "
                   f"loop (extrapolated) {loop:.1f} s", flush=True)
         rp = b._path(b.Y)
-        mem1 = _peak_extra(lambda: b.time_single(kind))  # noqa: B023
-        memk = _peak_extra(lambda: b.time_multi(kind))  # noqa: B023
+        mem1 = peak_extra(lambda: b.time_single(kind))  # noqa: B023
+        memk = peak_extra(lambda: b.time_multi(kind))  # noqa: B023
         print(f"n={N} p={P} L={L} k={K} E={E} {kind} l2 (route {rp.last_route}): "
               + ", ".join(f"{name} {np.median(v):.2f}x" for name, v in r.items())
               + f"; extra peak memory single {mem1:.0f} MiB, multi {memk:.0f} MiB "
